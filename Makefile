@@ -1,0 +1,25 @@
+# Two commands on a fresh machine (Python 3.11+ and the package registries):
+#   make run    set up .venv, then run the pipeline on the seeds into a new SQLite database
+#   make test   set up .venv, then run the test suite (SQLite and the PostgreSQL at 127.0.0.1:5432)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup run test clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: setup
+	$(BIN)/monitor run
+
+test: setup
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,47 @@
+"""The ``monitor`` command line. Exit codes: 0 success, 1 partial failure, 2 usage/config error.
+
+Command groups live in modules of this package; each registers its commands on ``main``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+
+from monitor.errors import ConfigError, MonitorError
+
+EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
+
+
+class MonitorGroup(click.Group):
+    """Turns MonitorError into a clear message and the documented exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(EXIT_USAGE)
+        except MonitorError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(EXIT_PARTIAL)
+
+
+@click.group(cls=MonitorGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", envvar="MONITOR_CONFIG", type=click.Path(dir_okay=False),
+              help="Configuration file (default: ./monitor.toml, else the built-in default). Env: MONITOR_CONFIG.")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="monitor")
+@click.pass_context
+def main(ctx: click.Context, config_path: str | None, verbose: int) -> None:
+    """Monitor the news for new official statements on tracked demands, and alert on them."""
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+    ctx.obj = {"config_path": config_path}
+
+
+# command modules register themselves on `main`
+from monitor.cli import core_cmds  # noqa: E402,F401

@@ -1,0 +1,224 @@
+"""Demand classification: which tracked demands a sentence states a position on, and why.
+
+Pure. Every label carries its evidence (the cues and the terms that matched, with weights),
+so an analyst sees why a sentence was flagged and a user sees which cue to tune.
+
+Context: a sentence without evidence of its own inherits the labels of the sentence before it
+when it plainly continues it: it refers back ("this track", "these aspects", "such
+negotiations", "the first two") or it continues a quotation opened in that sentence. Guideline
+examples: "This is a stumbling block." after a quoted position on NATO expansion.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from monitor.detect.resources import Cue, Demand, Term, normalise
+from monitor.detect.segment import Segment
+
+__all__ = ["CueHit", "Match", "match_demands", "match_sentence", "quote_states"]
+
+MAX_MATCH_CHARS: Final = 2_000  # longer "sentences" (unpunctuated dumps) are matched on a prefix
+
+
+@dataclass(frozen=True, slots=True)
+class CueHit:
+    """One cue that fired: its name, weight and the matched text of each term."""
+
+    cue: str
+    weight: float
+    terms: tuple[str, ...]
+    matched: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A demand label on a sentence; ``context_from`` is the index of the sentence it was inherited from."""
+
+    demand: str
+    score: float
+    hits: tuple[CueHit, ...]
+    context_from: int | None = None
+
+    def evidence(self) -> str:
+        """A one-line explanation, e.g. ``non-expansion (+1.0: "non-expansion of nato")``."""
+        parts = [f'{h.cue} ({h.weight:+.1f}: "{", ".join(h.matched)}")' for h in self.hits]
+        text = "; ".join(parts)
+        return f"context from sentence {self.context_from}: {text}" if self.context_from is not None else text
+
+
+# ---------------------------------------------------------------------------------------------
+# Single sentence
+
+
+def match_sentence(text: str, demands: Sequence[Demand], languages: Iterable[str] = ()) -> list[Match]:
+    """Labels ``text`` earns on its own; ``languages`` limits the terms used (empty = all)."""
+    norm = normalise(text[:MAX_MATCH_CHARS])
+    langs = frozenset(languages)
+    words = [m.start() for m in _WORD.finditer(norm)]
+    out: list[Match] = []
+    for demand in demands:
+        hits = [h for cue in demand.cues if (h := _match_cue(cue, norm, words, langs)) is not None]
+        score = sum(h.weight for h in hits)
+        if score >= demand.threshold and any(h.weight > 0 for h in hits):
+            out.append(Match(demand.name, round(score, 3), tuple(hits)))
+    return out
+
+
+_WORD: Final = re.compile(r"\w+")
+
+
+def _match_cue(cue: Cue, norm: str, words: list[int], langs: frozenset[str]) -> CueHit | None:
+    for term in cue.terms:
+        if langs and term.lang not in langs:
+            continue
+        found = _search(term, norm)
+        if found is not None:
+            return CueHit(cue.name, cue.weight, (term.source,), (found.group().strip(),))
+    for lang, groups in cue.near:
+        if langs and lang not in langs:
+            continue
+        hit = _match_near(groups, norm, words, cue.window)
+        if hit is not None:
+            return CueHit(cue.name, cue.weight, tuple(t.source for t, _ in hit), tuple(m for _, m in hit))
+    return None
+
+
+def _search(term: Term, norm: str) -> re.Match[str] | None:
+    anchor = _anchor(term)
+    if anchor and anchor not in norm:
+        return None
+    return term.regex.search(norm)
+
+
+_ANCHORS: dict[str, str] = {}
+
+
+def _anchor(term: Term) -> str:
+    """The longest literal word of a term: a cheap substring test before the regex runs."""
+    cached = _ANCHORS.get(term.source)
+    if cached is None:
+        if term.source.startswith("re:"):
+            cached = ""
+        else:
+            literal = [w.rstrip("*") for w in normalise(term.source).split() if _is_literal(w)]
+            cached = max((w.split("-")[0] for w in literal), key=len, default="")
+        _ANCHORS[term.source] = cached
+    return cached
+
+
+def _is_literal(word: str) -> bool:
+    return not (word.startswith("~") or word.startswith("[") or "|" in word)
+
+
+def _match_near(
+    groups: tuple[tuple[Term, ...], ...], norm: str, words: list[int], window: int
+) -> list[tuple[Term, str]] | None:
+    """One term of every group, all within ``window`` words of the first group's match."""
+    found: list[list[tuple[int, Term, str]]] = []
+    for group in groups:
+        positions = [
+            (bisect_left(words, m.start()), term, m.group().strip())
+            for term in group
+            if (not _anchor(term) or _anchor(term) in norm)
+            for m in term.regex.finditer(norm)
+        ]
+        if not positions:
+            return None
+        found.append(positions)
+    for pos, term, text in found[0]:
+        chosen = [(term, text)]
+        for other in found[1:]:
+            near = [(t, s) for p, t, s in other if abs(p - pos) <= window]
+            if not near:
+                break
+            chosen.append(near[0])
+        else:
+            return chosen
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Sentences in their passage
+
+# Back-references that make a sentence continue the one before it (the guideline's "these
+# three areas", "this track", "the first two"); English and Russian.
+_BACK_REFERENCE: Final = re.compile(
+    r"\b(?:this|these|those|such|that)\s+(?:\w+\s+)?(?:track|issues?|points?|aspects?|options?|demands?"
+    r"|requirements?|questions?|matters?|positions?|proposals?|activit(?:y|ies)|areas?|directions?"
+    r"|negotiations|talks|formula|guarantees|approach|countries|states|steps|ideas?|topic|subject|problem)\b"
+    r"|\bthe (?:first|second|third|other) (?:two|point|one|demand|item)s?\b"
+    r"|^\W*(?:this|that|it) (?:is|was|would be|will be|remains) (?:a|an|the|not|our|absolutely|very)\b"
+    r"|\b(?:этот|эта|это|эти|такие|такой|такая) (?:\w+ )?(?:вопрос\w*|пункт\w*|требовани\w*|предложени\w*"
+    r"|аспект\w*|тем\w*|направлени\w*|гаранти\w*|переговор\w*|стран\w*)"
+    r"|^\W*это (?:\w+ )?(?:вопрос|принципиальн|ключев|абсолютн|камень)",
+    re.IGNORECASE,
+)
+# "This is noted in the press release ...": a pointer to where the previous sentence was said.
+_SOURCE_POINTER: Final = re.compile(
+    r"^\W*(?:this|that|it) (?:is|was) (?:noted|reported|said|stated|written|announced|mentioned|published)\b",
+    re.IGNORECASE,
+)
+_OPEN_QUOTES: Final = frozenset("“«„")
+_CLOSE_QUOTES: Final = frozenset("”»")
+
+
+def quote_states(segments: Sequence[Segment]) -> list[tuple[bool, bool]]:
+    """Per segment: (starts inside a quotation, ends inside a quotation); tracked per line."""
+    states: list[tuple[bool, bool]] = []
+    inside = False
+    line = -1
+    for seg in segments:
+        if seg.line != line:
+            inside, line = False, seg.line
+        start = inside
+        for char in seg.text:
+            if char in _OPEN_QUOTES:
+                inside = True
+            elif char in _CLOSE_QUOTES:
+                inside = False
+            elif char == '"':
+                inside = not inside
+        states.append((start, inside))
+    return states
+
+
+def match_demands(
+    segments: Sequence[Segment],
+    demands: Sequence[Demand],
+    languages: Sequence[Iterable[str]] | None = None,
+    *,
+    use_context: bool = True,
+) -> list[list[Match]]:
+    """Labels per segment, own evidence first, then inherited from the previous sentence."""
+    own = [
+        match_sentence(seg.text, demands, languages[i] if languages is not None else ())
+        for i, seg in enumerate(segments)
+    ]
+    if not use_context:
+        return own
+    quotes = quote_states(segments)
+    result: list[list[Match]] = []
+    for i, seg in enumerate(segments):
+        labels = own[i]
+        if not labels and i > 0 and result[i - 1] and _continues(seg, segments[i - 1], quotes[i]):
+            labels = [
+                Match(m.demand, m.score, m.hits, m.context_from if m.context_from is not None else i - 1)
+                for m in result[i - 1]
+            ]
+        result.append(labels)
+    return result
+
+
+def _continues(seg: Segment, prev: Segment, quote: tuple[bool, bool]) -> bool:
+    """Whether ``seg`` continues ``prev``: a back-reference or the same open quotation."""
+    if seg.line - prev.line > 1 or len(seg.text) > 400:
+        return False
+    norm = normalise(seg.text)
+    if _SOURCE_POINTER.search(norm):
+        return False
+    return quote[0] or bool(_BACK_REFERENCE.search(norm))

@@ -1,0 +1,341 @@
+"""Demand and actor resources: the configuration that tells detection what to look for.
+
+Pure: the loaders take the raw tables read from TOML (``[[demands]]`` / ``[[actors]]`` in
+``monitor/data/demands.toml``, ``monitor/data/actors.toml`` or the user's configuration) and
+return frozen, compiled values, or raise one :class:`~monitor.errors.ConfigError` naming
+file, entry, key and problem for everything that is wrong.
+
+Demand format (see ``monitor/data/demands.toml`` for the documented defaults)::
+
+    [[demands]]
+    name = "nato_expansion"            # label; lower-case identifier
+    description = "..."                # what the demand covers (shown to analysts)
+    threshold = 1.0                    # summed cue weight a sentence needs to get the label
+    examples = ["..."]                 # example statements (documentation, tests)
+
+      [[demands.cues]]
+      name = "eastward expansion"      # shown as evidence
+      weight = 1.0                     # negative weight = exclusion
+      terms.en = ["nato expansion", "expan* of [the] alliance"]
+      terms.ru = ["расширени* нато"]
+      near.en = [["ukraine", "georgia"], ["member*", "join*"]]   # every list must match ...
+      window = 8                       # ... within this many words (default 10)
+
+Term syntax: words separated by blanks, matched case-insensitively at word boundaries;
+``word*`` matches any ending; ``a|b`` either word; ``[word]`` is optional; ``~`` skips up to three words and
+``~N`` up to N; a hyphen also matches a blank or nothing. ``re:...`` is a raw regular
+expression (bounded constructs only: it runs on every sentence).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from monitor.errors import ConfigError
+
+__all__ = [
+    "Actor",
+    "Cue",
+    "Demand",
+    "Term",
+    "compile_term",
+    "load_actors",
+    "load_demands",
+    "normalise",
+]
+
+DEFAULT_WINDOW: Final = 10
+ACTOR_KINDS: Final = ("person", "institution", "country", "media", "group")
+SIDES: Final = ("russia", "west", "neutral")
+_NAME_RE: Final = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+_LANG_RE: Final = re.compile(r"^[a-z]{2}$")
+_DEMAND_KEYS: Final = frozenset({"name", "description", "threshold", "examples", "cues", "title"})
+_CUE_KEYS: Final = frozenset({"name", "weight", "terms", "near", "window"})
+_ACTOR_KEYS: Final = frozenset({"name", "kind", "aliases", "roles", "side", "gender", "affiliation"})
+
+# One-to-one character folding: offsets in the normalised text equal offsets in the original.
+_FOLD: Final = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"', "«": '"', "»": '"',
+                              "„": '"', "–": "-", "—": "-", "‐": "-", "‑": "-", "ё": "е", "Ё": "е"})
+
+
+def normalise(text: str) -> str:
+    """Lower-case and fold quotes, dashes and ``ё``; the result has the same length as ``text``."""
+    folded = text.translate(_FOLD)
+    lowered = folded.lower()
+    return lowered if len(lowered) == len(text) else "".join(c.lower()[:1] or c for c in folded)
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One compiled term: ``source`` is what the user wrote (shown as evidence)."""
+
+    lang: str
+    source: str
+    regex: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A weighted piece of evidence: any of ``terms``, or every group of ``near`` within ``window``."""
+
+    name: str
+    weight: float
+    terms: tuple[Term, ...]
+    near: tuple[tuple[str, tuple[tuple[Term, ...], ...]], ...]
+    window: int
+
+
+@dataclass(frozen=True, slots=True)
+class Demand:
+    name: str
+    description: str
+    threshold: float
+    cues: tuple[Cue, ...]
+    examples: tuple[str, ...]
+
+    @property
+    def languages(self) -> frozenset[str]:
+        langs = {t.lang for c in self.cues for t in c.terms} | {lang for c in self.cues for lang, _ in c.near}
+        return frozenset(langs)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """A known speaker; ``aliases`` and ``roles`` are normalised (lower-case, folded)."""
+
+    name: str
+    kind: str
+    aliases: tuple[str, ...]
+    roles: tuple[str, ...]
+    side: str
+    gender: str
+
+
+# ---------------------------------------------------------------------------------------------
+# Term compilation
+
+_WORD_CHARS: Final = r"[\w']"
+
+
+def compile_term(term: str) -> re.Pattern[str]:
+    """Compile the term syntax described in the module docstring; raises ``re.error``/``ValueError``."""
+    if term.startswith("re:"):
+        return re.compile(term[3:], re.IGNORECASE)
+    words = normalise(term).split()
+    if not words:
+        raise ValueError("empty term")
+    parts: list[str] = []
+    for i, word in enumerate(words):
+        gap = _gap(word)
+        if gap is not None:
+            parts.append(gap)
+            continue
+        optional = word.startswith("[") and word.endswith("]")
+        body = _word_regex(word[1:-1] if optional else word)
+        sep = r"\s+" if i else ""
+        parts.append(f"(?:{sep}{body})?" if optional else f"{sep}{body}")
+    pattern = "".join(parts)
+    return re.compile(rf"(?<![\w]){pattern}(?![\w])" if not words[-1].endswith("*") else rf"(?<![\w]){pattern}")
+
+
+def _gap(word: str) -> str | None:
+    if word == "~":
+        return r"(?:\s+\S+){0,3}"
+    if word.startswith("~") and word[1:].isdigit():
+        return rf"(?:\s+\S+){{0,{min(int(word[1:]), 12)}}}"
+    return None
+
+
+def _word_regex(word: str) -> str:
+    if "|" in word:
+        return "(?:" + "|".join(_word_regex(alt) for alt in word.split("|")) + ")"
+    if not word or word in {"*", "[]"}:
+        raise ValueError(f"bad word {word!r}")
+    star = word.endswith("*")
+    core = word[:-1] if star else word
+    pieces = [re.escape(p) for p in core.split("-")]
+    body = r"(?:-|\s)?".join(pieces)
+    return body + (r"\w*" if star else "")
+
+
+# ---------------------------------------------------------------------------------------------
+# Loaders
+
+def load_demands(raw: Sequence[Mapping[str, Any]], where: str) -> tuple[Demand, ...]:
+    """Validate and compile ``[[demands]]`` tables; one ``ConfigError`` lists every problem."""
+    problems: list[str] = []
+    demands: list[Demand] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        at = f"demands[{i}]"
+        if not isinstance(item, Mapping):
+            problems.append(f"{at}: must be a table")
+            continue
+        name = item.get("name")
+        if isinstance(name, str):
+            at = f"demands[{i}] ({name})"
+        demand = _load_demand(item, at, problems)
+        if demand is not None:
+            if demand.name in seen:
+                problems.append(f"{at}.name: duplicate demand {demand.name!r}")
+            seen.add(demand.name)
+            demands.append(demand)
+    if problems:
+        raise ConfigError(where, problems)
+    return tuple(demands)
+
+
+def _load_demand(item: Mapping[str, Any], at: str, problems: list[str]) -> Demand | None:
+    before = len(problems)
+    _unknown_keys(item, _DEMAND_KEYS, at, problems)
+    name = item.get("name")
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        problems.append(f"{at}.name: required, a lower-case identifier like 'nato_expansion'")
+    description = item.get("description", "")
+    if not isinstance(description, str):
+        problems.append(f"{at}.description: must be a string")
+    threshold = item.get("threshold", 1.0)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or threshold <= 0:
+        problems.append(f"{at}.threshold: must be a number > 0")
+    examples = item.get("examples", [])
+    if not _is_str_list(examples):
+        problems.append(f"{at}.examples: must be a list of strings")
+    raw_cues = item.get("cues")
+    if not isinstance(raw_cues, list) or not raw_cues:
+        problems.append(f"{at}.cues: required, a non-empty array of tables ([[demands.cues]])")
+        raw_cues = []
+    cues = [c for j, rc in enumerate(raw_cues) if (c := _load_cue(rc, f"{at}.cues[{j}]", problems))]
+    if len(problems) > before:
+        return None
+    return Demand(str(name), str(description), float(threshold), tuple(cues), tuple(examples))
+
+
+def _load_cue(item: Any, at: str, problems: list[str]) -> Cue | None:
+    if not isinstance(item, Mapping):
+        problems.append(f"{at}: must be a table")
+        return None
+    before = len(problems)
+    _unknown_keys(item, _CUE_KEYS, at, problems)
+    name = item.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(f"{at}.name: required, a short text shown as evidence")
+    weight = item.get("weight", 1.0)
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight == 0:
+        problems.append(f"{at}.weight: must be a non-zero number (negative = exclusion)")
+    window = item.get("window", DEFAULT_WINDOW)
+    if isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 100:
+        problems.append(f"{at}.window: must be an integer between 1 and 100")
+    terms = _load_terms(item.get("terms", {}), f"{at}.terms", problems)
+    near = _load_near(item.get("near", {}), f"{at}.near", problems)
+    if not terms and not near and len(problems) == before:
+        problems.append(f"{at}: needs 'terms' or 'near'")
+    if len(problems) > before:
+        return None
+    return Cue(str(name), float(weight), terms, near, int(window))
+
+
+def _load_terms(raw: Any, at: str, problems: list[str]) -> tuple[Term, ...]:
+    if not isinstance(raw, Mapping):
+        problems.append(f"{at}: must be a table of language = [terms], e.g. terms.en = [...]")
+        return ()
+    terms: list[Term] = []
+    for lang, items in raw.items():
+        if not _LANG_RE.match(str(lang)):
+            problems.append(f"{at}.{lang}: not a two-letter language code")
+        elif not _is_str_list(items):
+            problems.append(f"{at}.{lang}: must be a list of strings")
+        else:
+            terms.extend(t for j, s in enumerate(items) if (t := _term(lang, s, f"{at}.{lang}[{j}]", problems)))
+    return tuple(terms)
+
+
+def _load_near(raw: Any, at: str, problems: list[str]) -> tuple[tuple[str, tuple[tuple[Term, ...], ...]], ...]:
+    if not isinstance(raw, Mapping):
+        problems.append(f"{at}: must be a table of language = [[terms], [terms], ...]")
+        return ()
+    out: list[tuple[str, tuple[tuple[Term, ...], ...]]] = []
+    for lang, groups in raw.items():
+        where = f"{at}.{lang}"
+        if not _LANG_RE.match(str(lang)):
+            problems.append(f"{where}: not a two-letter language code")
+            continue
+        if not isinstance(groups, list) or len(groups) < 2 or not all(_is_str_list(g) and g for g in groups):
+            problems.append(f"{where}: must be a list of at least two non-empty lists of terms")
+            continue
+        compiled = tuple(
+            tuple(t for k, s in enumerate(g) if (t := _term(lang, s, f"{where}[{j}][{k}]", problems)))
+            for j, g in enumerate(groups)
+        )
+        out.append((lang, compiled))
+    return tuple(out)
+
+
+def _term(lang: str, source: str, at: str, problems: list[str]) -> Term | None:
+    try:
+        return Term(lang, source, compile_term(source))
+    except (re.error, ValueError) as exc:
+        problems.append(f"{at}: invalid term {source!r}: {exc}")
+        return None
+
+
+def load_actors(raw: Sequence[Mapping[str, Any]], where: str) -> tuple[Actor, ...]:
+    """Validate ``[[actors]]`` tables; one ``ConfigError`` lists every problem."""
+    problems: list[str] = []
+    actors: list[Actor] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        at = f"actors[{i}]"
+        if not isinstance(item, Mapping):
+            problems.append(f"{at}: must be a table")
+            continue
+        actor = _load_actor(item, at, problems)
+        if actor is not None:
+            if actor.name in seen:
+                problems.append(f"{at}.name: duplicate actor {actor.name!r}")
+            seen.add(actor.name)
+            actors.append(actor)
+    if problems:
+        raise ConfigError(where, problems)
+    return tuple(actors)
+
+
+def _load_actor(item: Mapping[str, Any], at: str, problems: list[str]) -> Actor | None:
+    before = len(problems)
+    _unknown_keys(item, _ACTOR_KEYS, at, problems)
+    name = item.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(f"{at}.name: required, the canonical spelling, e.g. 'Sergei Ryabkov'")
+    kind = item.get("kind", "person")
+    if kind not in ACTOR_KINDS:
+        problems.append(f"{at}.kind: must be one of {', '.join(ACTOR_KINDS)}, got {kind!r}")
+    side = item.get("side", item.get("affiliation", "neutral"))
+    if side not in SIDES:
+        problems.append(f"{at}.side: must be one of {', '.join(SIDES)}, got {side!r}")
+    gender = item.get("gender", "")
+    if gender not in ("", "m", "f"):
+        problems.append(f"{at}.gender: must be 'm', 'f' or empty")
+    for key in ("aliases", "roles"):
+        if not _is_str_list(item.get(key, [])):
+            problems.append(f"{at}.{key}: must be a list of strings")
+    if len(problems) > before:
+        return None
+    aliases = _unique(normalise(a).strip() for a in (str(name), *item.get("aliases", [])))
+    roles = _unique(normalise(r).strip() for r in item.get("roles", []))
+    return Actor(str(name), str(kind), aliases, roles, str(side), str(gender))
+
+
+def _unknown_keys(item: Mapping[str, Any], allowed: frozenset[str], at: str, problems: list[str]) -> None:
+    for key in item:
+        if key not in allowed:
+            problems.append(f"{at}.{key}: unknown key (allowed: {', '.join(sorted(allowed))})")
+
+
+def _is_str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _unique(items: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(i for i in items if i))

@@ -1,0 +1,161 @@
+"""Engine, sessions, migrations and the one boundary where SQLAlchemy errors are translated."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.errors import SchemaOutdatedError, StorageError
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
+
+
+def safe_url(url: str) -> str:
+    """The URL with its password hidden, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except sa_exc.ArgumentError:
+        return "<invalid database URL>"
+
+
+def make_engine(url: str, *, busy_timeout_s: float = 30.0, echo: bool = False) -> Engine:
+    """An engine for SQLite (WAL, foreign keys, busy timeout) or PostgreSQL (psycopg 3, pre-ping)."""
+    try:
+        parsed = make_url(url)
+    except sa_exc.ArgumentError as exc:
+        raise StorageError(f"invalid database URL {url!r}: {exc}") from exc
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, busy_timeout_s, echo)
+    return create_engine(
+        parsed, echo=echo, pool_pre_ping=True, pool_size=5, max_overflow=5,
+        connect_args={"connect_timeout": 10, "options": f"-c lock_timeout={int(busy_timeout_s * 1000)}"},
+    )
+
+
+def _sqlite_engine(parsed: Any, busy_timeout_s: float, echo: bool) -> Engine:
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed, echo=echo, connect_args={"timeout": busy_timeout_s})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        # take transaction control from pysqlite so BEGIN IMMEDIATE-style locking is predictable
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def storage_errors(what: str) -> Iterator[None]:
+    """Translate SQLAlchemy's operational errors into StorageError (bugs still propagate)."""
+    try:
+        yield
+    except sa_exc.OperationalError as exc:
+        msg = str(exc.orig) if exc.orig is not None else str(exc)
+        kind = "database is locked" if "locked" in msg else "database unavailable"
+        raise StorageError(f"{what}: {kind}: {msg.strip().splitlines()[0] if msg.strip() else msg}") from exc
+    except sa_exc.InterfaceError as exc:
+        raise StorageError(f"{what}: database connection failed: {exc.orig}") from exc
+    except sa_exc.DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise StorageError(f"{what}: database connection lost: {exc.orig}") from exc
+        raise
+
+
+def insert_for(session_or_engine: Session | Engine) -> Any:
+    """The dialect-specific ``insert`` that supports ``on_conflict_do_*``."""
+    bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
+    return postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
+
+
+# ---------------------------------------------------------------------------------------------
+# Migrations
+
+
+def alembic_config(connection: Any = None) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "migrations/ has no revision"
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with storage_errors(f"reading the schema revision of {safe_url(str(engine.url))}"), engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
+    with storage_errors(f"migrating {safe_url(str(engine.url))}"), engine.begin() as conn:
+        command.upgrade(alembic_config(conn), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
+    with storage_errors(f"migrating {safe_url(str(engine.url))}"), engine.begin() as conn:
+        command.downgrade(alembic_config(conn), revision)
+
+
+def ensure_schema(engine: Engine, *, auto_upgrade: bool) -> None:
+    """Check the database is at head. A new (empty) database is created when ``auto_upgrade``;
+    an existing database at an older revision is never migrated silently."""
+    current, head = current_revision(engine), head_revision()
+    if current == head:
+        return
+    if current is None:
+        with storage_errors("inspecting the database"):
+            tables = set(inspect(engine).get_table_names())
+        if auto_upgrade and not tables:
+            log.info("creating the database schema at %s", safe_url(str(engine.url)))
+            upgrade(engine)
+            return
+        if tables:
+            raise StorageError(
+                f"{safe_url(str(engine.url))} holds tables but no monitor schema revision: "
+                "is this the right database?"
+            )
+    raise SchemaOutdatedError(
+        f"the database {safe_url(str(engine.url))} is at schema revision {current or 'none'}, "
+        f"this version of monitor needs {head}: run `monitor db upgrade`"
+    )

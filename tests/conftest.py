@@ -1,0 +1,128 @@
+"""Shared fixtures: databases (SQLite file and a fresh PostgreSQL database per test), settings."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+# Prefect reads its settings at import: isolate it before anything imports prefect.
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="monitor-test-prefect-"))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+for _key in [k for k in os.environ if k.startswith("MONITOR_")]:
+    del os.environ[_key]  # tests never inherit the developer's configuration
+
+import pytest  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from monitor.config import Settings, load_settings  # noqa: E402
+from monitor.store.db import make_engine, upgrade  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SEEDS = REPO / "seeds"
+DATA = Path(__file__).resolve().parent / "data"
+PG_ADMIN_URL = os.environ.get("MONITOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _pg_reachable() -> str | None:
+    try:
+        eng = create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 5})
+        with eng.connect() as conn:
+            conn.execute(text("select 1"))
+        eng.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - report any failure to reach the server
+        return f"{type(exc).__name__}: {exc}"
+
+
+@pytest.fixture(scope="session")
+def pg_admin() -> Iterator[object]:
+    """An AUTOCOMMIT engine on the server's admin database. Fails under CI=true when unreachable."""
+    problem = _pg_reachable()
+    if problem:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is unreachable under CI: {problem}")
+        pytest.skip(f"PostgreSQL unreachable (set CI=true to make this a failure): {problem}")
+    eng = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    created: list[str] = []
+    eng.info["created"] = created  # type: ignore[index]
+    yield eng
+    with eng.connect() as conn:
+        for name in created:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    eng.dispose()
+
+
+def _pg_url(name: str) -> str:
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_admin: object) -> str:
+    """A database migrated with `alembic upgrade head` once, used as the template of test databases."""
+    name = f"monitor_tmpl_{uuid.uuid4().hex[:8]}"
+    with pg_admin.connect() as conn:  # type: ignore[attr-defined]
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    pg_admin.info["created"].append(name)  # type: ignore[attr-defined]
+    eng = make_engine(_pg_url(name))
+    upgrade(eng)
+    eng.dispose()
+    return name
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tmpl") / "template.db"
+    eng = make_engine(f"sqlite:///{path}")
+    upgrade(eng)
+    eng.dispose()
+    return path
+
+
+def fresh_pg_database(pg_admin: object, template: str | None = None) -> str:
+    name = f"monitor_test_{uuid.uuid4().hex[:12]}"
+    tmpl = f' TEMPLATE "{template}"' if template else ""
+    with pg_admin.connect() as conn:  # type: ignore[attr-defined]
+        conn.execute(text(f'CREATE DATABASE "{name}"{tmpl}'))
+    pg_admin.info["created"].append(name)  # type: ignore[attr-defined]
+    return _pg_url(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL of a fresh, empty database (no schema) on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'monitor.db'}"
+    return fresh_pg_database(request.getfixturevalue("pg_admin"))
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL of a fresh database at the current schema (made by alembic) on each backend."""
+    if request.param == "sqlite":
+        target = tmp_path / "monitor.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
+    return fresh_pg_database(request.getfixturevalue("pg_admin"), request.getfixturevalue("pg_template"))
+
+
+def write_config(tmp_path: Path, db_url: str, extra: str = "", *, seeds: bool = True) -> Path:
+    """A config file in tmp_path using ``db_url``; ``extra`` is appended TOML."""
+    cfg = tmp_path / "monitor.toml"
+    body = f'data_dir = "{tmp_path / "var"}"\n[database]\nurl = "{db_url}"\n'
+    if seeds:
+        body += f'\n[[sources]]\nname = "seeds"\nkind = "files"\npath = "{SEEDS}"\n'
+    cfg.write_text(body + extra, encoding="utf-8")
+    return cfg
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_url: str) -> Settings:
+    """Settings on a fresh migrated database of each backend, with the seeds as the only source."""
+    return load_settings(write_config(tmp_path, db_url), env={})

@@ -7,6 +7,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 # Prefect reads its settings at import: isolate it before anything imports prefect.
@@ -17,7 +18,7 @@ for _key in [k for k in os.environ if k.startswith("MONITOR_")]:
     del os.environ[_key]  # tests never inherit the developer's configuration
 
 import pytest  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import Engine, create_engine, text  # noqa: E402
 
 from monitor.config import Settings, load_settings  # noqa: E402
 from monitor.store.db import make_engine, upgrade  # noqa: E402
@@ -27,6 +28,20 @@ SEEDS = REPO / "seeds"
 DATA = Path(__file__).resolve().parent / "data"
 PG_ADMIN_URL = os.environ.get("MONITOR_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ["sqlite", "postgresql"]
+
+
+@dataclass
+class PgAdmin:
+    engine: Engine
+    created: list[str] = field(default_factory=list)
+
+    def create_database(self, template: str | None = None) -> str:
+        name = f"monitor_test_{uuid.uuid4().hex[:12]}"
+        tmpl = f' TEMPLATE "{template}"' if template else ""
+        with self.engine.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"{tmpl}'))
+        self.created.append(name)
+        return name
 
 
 def _pg_reachable() -> str | None:
@@ -41,21 +56,19 @@ def _pg_reachable() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def pg_admin() -> Iterator[object]:
+def pg_admin() -> Iterator[PgAdmin]:
     """An AUTOCOMMIT engine on the server's admin database. Fails under CI=true when unreachable."""
     problem = _pg_reachable()
     if problem:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"PostgreSQL at {PG_ADMIN_URL} is unreachable under CI: {problem}")
         pytest.skip(f"PostgreSQL unreachable (set CI=true to make this a failure): {problem}")
-    eng = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    created: list[str] = []
-    eng.info["created"] = created  # type: ignore[index]
-    yield eng
-    with eng.connect() as conn:
-        for name in created:
+    admin = PgAdmin(create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT"))
+    yield admin
+    with admin.engine.connect() as conn:
+        for name in admin.created:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    eng.dispose()
+    admin.engine.dispose()
 
 
 def _pg_url(name: str) -> str:
@@ -64,12 +77,9 @@ def _pg_url(name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_template(pg_admin: object) -> str:
+def pg_template(pg_admin: PgAdmin) -> str:
     """A database migrated with `alembic upgrade head` once, used as the template of test databases."""
-    name = f"monitor_tmpl_{uuid.uuid4().hex[:8]}"
-    with pg_admin.connect() as conn:  # type: ignore[attr-defined]
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    pg_admin.info["created"].append(name)  # type: ignore[attr-defined]
+    name = pg_admin.create_database()
     eng = make_engine(_pg_url(name))
     upgrade(eng)
     eng.dispose()
@@ -85,13 +95,8 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def fresh_pg_database(pg_admin: object, template: str | None = None) -> str:
-    name = f"monitor_test_{uuid.uuid4().hex[:12]}"
-    tmpl = f' TEMPLATE "{template}"' if template else ""
-    with pg_admin.connect() as conn:  # type: ignore[attr-defined]
-        conn.execute(text(f'CREATE DATABASE "{name}"{tmpl}'))
-    pg_admin.info["created"].append(name)  # type: ignore[attr-defined]
-    return _pg_url(name)
+def fresh_pg_database(pg_admin: PgAdmin, template: str | None = None) -> str:
+    return _pg_url(pg_admin.create_database(template))
 
 
 @pytest.fixture(params=BACKENDS)

@@ -138,6 +138,11 @@ class AlertSettings:
     webhooks: tuple[WebhookConfig, ...] = setting((), "Webhook channels")
     mute: tuple[MuteRule, ...] = setting((), "Rules that mute matching alerts")
     max_attempts: int = setting(10, "Delivery attempts before a delivery is failed for good")
+    retry_base_min: float = setting(5.0, "First retry delay of a failed delivery in minutes (doubles per attempt)")
+    retry_max_h: float = setting(24.0, "Cap of a delivery's retry delay; also the pause after a permanent failure")
+    claim_timeout_min: float = setting(15.0, "A delivery left 'sending' by a crashed run is re-sent after this")
+    webhook_lookback_h: float = setting(48.0, "Webhooks carry alerts created at most this many hours ago")
+    subject_prefix: str = setting("monitor", "First word of digest subjects")
 
 
 @dataclass(frozen=True)
@@ -303,6 +308,31 @@ def _check(s: Settings) -> list[str]:
         if getattr(s.fetch, name) <= 0:
             problems.append(f"fetch.{name}: must be > 0")
     problems.extend(_check_detect(s))
+    problems.extend(_check_alerts(s))
+    return problems
+
+
+def _check_alerts(s: Settings) -> list[str]:
+    """Webhook URLs, names and mute rules (alerts, issue 5)."""
+    problems: list[str] = []
+    names = [w.name for w in s.alerts.webhooks]
+    for i, hook in enumerate(s.alerts.webhooks):
+        where = f"alerts.webhooks[{i}]"
+        if not hook.name:
+            problems.append(f"{where}.name: required")
+        elif names.count(hook.name) > 1:
+            problems.append(f"{where}.name: duplicate webhook name {hook.name!r}")
+        if not hook.url.lower().startswith(("http://", "https://")):
+            problems.append(f"{where}.url: only http:// and https:// URLs are allowed")
+        if hook.timeout_s <= 0:
+            problems.append(f"{where}.timeout_s: must be > 0")
+    for i, rule in enumerate(s.alerts.mute):
+        if not (rule.speaker or rule.phrase or rule.demand):
+            problems.append(f"alerts.mute[{i}]: set at least one of speaker, phrase, demand")
+    if s.alerts.max_digest_items <= 0:
+        problems.append("alerts.max_digest_items: must be > 0")
+    if s.smtp.timeout_s <= 0:
+        problems.append("smtp.timeout_s: must be > 0")
     return problems
 
 
@@ -472,3 +502,31 @@ def settings_help() -> list[tuple[str, str, str]]:
 
     walk(Settings, "")
     return rows
+
+
+SECRET_FIELDS = ("password",)
+
+
+def settings_markdown() -> str:
+    """The settings reference as a Markdown table (kept in the README; a test checks it)."""
+    lines = ["| setting | default | meaning |", "|---|---|---|"]
+    for key, default, help_text in settings_help():
+        env = f"MONITOR_{key.replace('.', '_').upper()}" if "." in key or key == "data_dir" else ""
+        shown = default.replace("|", "\\|")
+        lines.append(f"| `{key}` | `{shown}` | {help_text}{f' (env `{env}`)' if env else ''} |")
+    return "\n".join(lines)
+
+
+def redacted(settings: Settings) -> dict[str, Any]:
+    """The effective settings as plain data, secrets replaced by '***'."""
+    data = dataclasses.asdict(settings)
+    for group in data.values():
+        if isinstance(group, dict):
+            for name in SECRET_FIELDS:
+                if group.get(name):
+                    group[name] = "***"
+    if "@" in data["database"]["url"]:
+        from sqlalchemy.engine import make_url
+
+        data["database"]["url"] = make_url(data["database"]["url"]).render_as_string(hide_password=True)
+    return data

@@ -1,4 +1,4 @@
-"""Foundation commands: init, db, ingest, sources, articles, status, run."""
+"""Foundation commands: init, db, ingest, sources, articles, status (run/serve: flows/cli.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from monitor.cli import EXIT_PARTIAL, main
 from monitor.cli.output import emit, format_option
 from monitor.clock import utc_now
 from monitor.config import DEFAULT_CONFIG_NAME, Settings, default_config_file, load_settings
-from monitor.pipeline import IngestReport, ingest_file_sources, ingest_paths, run_stage, sync_sources
+from monitor.pipeline import IngestReport, ingest_paths, run_stage, sync_sources
 from monitor.store import articles as article_repo
 from monitor.store import db
 from monitor.store import runs as run_repo
@@ -217,26 +217,33 @@ def status(ctx: click.Context, fmt: str) -> None:
         emit([row], fmt)
 
 
-# --- run ------------------------------------------------------------------------------------
+# `monitor run` and `monitor serve` run Prefect flows, so they are registered by flows/cli.py
+# (the console script's entry point); monitor/ never imports Prefect.
 
 
-@main.command()
-@click.option("--source", "names", multiple=True, help="Only this source (repeatable).")
+# --- config ---------------------------------------------------------------------------------
+
+
+@main.group("config")
+def config_group() -> None:
+    """Inspect the configuration: effective values, reference of every setting."""
+
+
+@config_group.command("show")
 @click.pass_context
-def run(ctx: click.Context, names: tuple[str, ...]) -> None:
-    """Run the pipeline once: ingest the configured sources and print what was stored."""
-    with opened(ctx) as m:
-        unknown = [n for n in names if m.settings.source(n) is None]
-        if unknown:
-            raise click.UsageError(f"unknown source(s): {', '.join(unknown)}")
-        sync_sources(m, utc_now())
-        with progress_bar("ingesting") as bar:
-            _, report, _ = run_stage(m, "run", utc_now(),
-                                     lambda: ingest_file_sources(m, utc_now(), list(names) or None, bar), utc_now)
-        print_report(report)
-        with m.session() as s:
-            rows = [article_row(s, a, with_text=False) for a in article_repo.iter_articles(s)]
-    emit(rows, "table", ["id", "title", "outlet", "published_at", "chars"], title="Stored articles",
-         widths={"title": 60})
-    if report.errors:
-        sys.exit(EXIT_PARTIAL)
+def config_show(ctx: click.Context) -> None:
+    """Print the effective settings (file + environment), secrets hidden."""
+    import json
+
+    from monitor.config import redacted
+
+    s = settings_of(ctx)
+    click.echo(json.dumps(redacted(s), indent=2, ensure_ascii=False, default=str))
+
+
+@config_group.command("reference")
+def config_reference() -> None:
+    """Print every setting with its default and meaning (Markdown)."""
+    from monitor.config import settings_markdown
+
+    click.echo(settings_markdown())

@@ -56,43 +56,65 @@ class Match:
 
 
 def match_sentence(text: str, demands: Sequence[Demand], languages: Iterable[str] = ()) -> list[Match]:
-    """Labels ``text`` earns on its own; ``languages`` limits the terms used (empty = all)."""
+    """Labels ``text`` earns on its own; ``languages`` limits the terms used (empty = all).
+
+    A cue with a negative weight is an exclusion: the text it matches cannot serve as evidence
+    for the demand's other cues ("expansion of the NATO presence" is not enlargement).
+    """
     norm = normalise(text[:MAX_MATCH_CHARS])
     langs = frozenset(languages)
     words = [m.start() for m in _WORD.finditer(norm)]
     out: list[Match] = []
     for demand in demands:
-        hits = [h for cue in demand.cues if (h := _match_cue(cue, norm, words, langs)) is not None]
+        masked = _excluded_spans(demand, norm, langs)
+        hits = [
+            h for cue in demand.cues if cue.weight > 0 and (h := _match_cue(cue, norm, words, langs, masked))
+        ]
         score = sum(h.weight for h in hits)
-        if score >= demand.threshold and any(h.weight > 0 for h in hits):
+        if score >= demand.threshold:
             out.append(Match(demand.name, round(score, 3), tuple(hits)))
     return out
 
 
 _WORD: Final = re.compile(r"\w+")
+_Spans = tuple[tuple[int, int], ...]
 
 
-def _match_cue(cue: Cue, norm: str, words: list[int], langs: frozenset[str]) -> CueHit | None:
+def _excluded_spans(demand: Demand, norm: str, langs: frozenset[str]) -> _Spans:
+    spans: list[tuple[int, int]] = []
+    for cue in demand.cues:
+        if cue.weight < 0:
+            for term in cue.terms:
+                if (not langs or term.lang in langs) and (not _anchor(term) or _anchor(term) in norm):
+                    spans.extend(m.span() for m in term.regex.finditer(norm))
+    return tuple(spans)
+
+
+def _free(span: tuple[int, int], masked: _Spans) -> bool:
+    return not any(span[0] < end and start < span[1] for start, end in masked)
+
+
+def _match_cue(cue: Cue, norm: str, words: list[int], langs: frozenset[str], masked: _Spans) -> CueHit | None:
     for term in cue.terms:
         if langs and term.lang not in langs:
             continue
-        found = _search(term, norm)
+        found = _search(term, norm, masked)
         if found is not None:
             return CueHit(cue.name, cue.weight, (term.source,), (found.group().strip(),))
     for lang, groups in cue.near:
         if langs and lang not in langs:
             continue
-        hit = _match_near(groups, norm, words, cue.window)
+        hit = _match_near(groups, norm, words, cue.window, masked)
         if hit is not None:
             return CueHit(cue.name, cue.weight, tuple(t.source for t, _ in hit), tuple(m for _, m in hit))
     return None
 
 
-def _search(term: Term, norm: str) -> re.Match[str] | None:
+def _search(term: Term, norm: str, masked: _Spans) -> re.Match[str] | None:
     anchor = _anchor(term)
     if anchor and anchor not in norm:
         return None
-    return term.regex.search(norm)
+    return next((m for m in term.regex.finditer(norm) if _free(m.span(), masked)), None)
 
 
 _ANCHORS: dict[str, str] = {}
@@ -116,7 +138,7 @@ def _is_literal(word: str) -> bool:
 
 
 def _match_near(
-    groups: tuple[tuple[Term, ...], ...], norm: str, words: list[int], window: int
+    groups: tuple[tuple[Term, ...], ...], norm: str, words: list[int], window: int, masked: _Spans
 ) -> list[tuple[Term, str]] | None:
     """One term of every group, all within ``window`` words of the first group's match."""
     found: list[list[tuple[int, Term, str]]] = []
@@ -126,6 +148,7 @@ def _match_near(
             for term in group
             if (not _anchor(term) or _anchor(term) in norm)
             for m in term.regex.finditer(norm)
+            if _free(m.span(), masked)
         ]
         if not positions:
             return None

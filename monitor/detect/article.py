@@ -1,0 +1,110 @@
+"""Detection for one article: sentences, demands, speakers and stance. Pure.
+
+``analyse_text(text, resources)`` is what the pipeline step and the evaluator call; grouping of
+repeats across articles happens afterwards (:mod:`monitor.detect.dedup`), because it needs the
+statements already known.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from monitor.detect.lang import detect_language, script_language
+from monitor.detect.match import Match, match_demands, quote_states
+from monitor.detect.resources import Actor, Demand
+from monitor.detect.segment import Segment, segment_text
+from monitor.detect.speaker import Speaker, find_speakers
+from monitor.detect.stance import decide_stance, is_partisan_text
+
+__all__ = ["Resources", "SentenceResult", "analyse_text"]
+
+
+@dataclass(frozen=True, slots=True)
+class Resources:
+    demands: tuple[Demand, ...]
+    actors: tuple[Actor, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceResult:
+    """One sentence with its labels; ``speaker`` is computed for every sentence, stance only for labelled ones."""
+
+    segment: Segment
+    matches: tuple[Match, ...]
+    speaker: Speaker | None
+    stance: str | None
+    language: str
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(m.demand for m in self.matches)
+
+    @property
+    def is_statement(self) -> bool:
+        return bool(self.matches)
+
+
+def analyse_text(
+    text: str, resources: Resources, *, language: str = "", use_context: bool = True
+) -> list[SentenceResult]:
+    """Segment ``text`` and label, attribute and judge every sentence."""
+    segments = segment_text(text)
+    if not segments:
+        return []
+    article_lang = language or detect_language(text)
+    langs = [_languages(seg, article_lang) for seg in segments]
+    matches = match_demands(segments, resources.demands, langs, use_context=use_context)
+    quotes = quote_states(segments)
+    speakers = find_speakers(segments, resources.actors, quotes)
+    _inherit_speakers(matches, speakers)
+    if use_context:
+        _continue_speaker(segments, matches, speakers)
+    partisan = is_partisan_text(text)
+    return [
+        SentenceResult(
+            seg,
+            tuple(ms),
+            speakers[i],
+            decide_stance(seg.text, speakers[i], partisan_author=partisan) if ms else None,
+            langs[i][-1],
+        )
+        for i, (seg, ms) in enumerate(zip(segments, matches, strict=True))
+    ]
+
+
+def _languages(seg: Segment, article_lang: str) -> tuple[str, ...]:
+    """Term languages for a sentence: English (names, loanwords) plus the sentence's own."""
+    own = script_language(seg.text[:500]) or article_lang or "en"
+    if own == "ru" and article_lang not in ("", "en"):
+        own = article_lang if article_lang in ("ru", "uk", "be", "bg") else "ru"
+    return ("en",) if own == "en" else ("en", own)
+
+
+_CONTINUATION: Final = re.compile(
+    r"^\W*(?:but|and|however|also|at the same time|moreover|he|she|they|но|и|однако|также|он|она)\b", re.IGNORECASE
+)
+
+
+def _continue_speaker(
+    segments: Sequence[Segment], matches: list[list[Match]], speakers: Sequence[Speaker | None]
+) -> None:
+    """"He also stressed that ...", "But there must be ..., Stoltenberg said": the same speaker
+    going on about the point of the sentence before (same paragraph) keeps its labels."""
+    for i in range(1, len(segments)):
+        seg, prev = segments[i], segments[i - 1]
+        same = speakers[i] is not None and speakers[i - 1] is not None and speakers[i] == speakers[i - 1]
+        if same or (speakers[i] and speakers[i - 1] and speakers[i].name == speakers[i - 1].name):
+            if not matches[i] and matches[i - 1] and seg.line == prev.line and _CONTINUATION.search(seg.text[:40]):
+                matches[i] = [Match(m.demand, m.score, m.hits, i - 1) for m in matches[i - 1]]
+
+
+def _inherit_speakers(matches: Sequence[Sequence[Match]], speakers: list[Speaker | None]) -> None:
+    """A sentence labelled from its predecessor's context also takes its speaker."""
+    for i, ms in enumerate(matches):
+        if ms and speakers[i] is None and any(m.context_from is not None for m in ms):
+            prev = speakers[i - 1] if i > 0 else None
+            if prev is not None:
+                speakers[i] = Speaker(prev.name, prev.kind, prev.side, f"continues previous sentence: {prev.cue}")

@@ -1,0 +1,399 @@
+"""Who makes a statement: direct quotes, reported speech, pronouns and roles, institutions.
+
+Pure. ``find_speakers(segments, actors)`` returns one :class:`Speaker` (or ``None`` for the
+author's own narrative) per segment, with the cue that decided it, e.g. ``"he said" -> Sergei
+Ryabkov (nearest male person)``.
+
+Order of evidence for a sentence:
+1. an attribution in the sentence outside quotation marks: "according to X", "X said (that)",
+   "..., X said.", inverted "..., said X", "X: ..."; the subject is the nearest person before the
+   verb (else the nearest institution/country), resolved through known actors, pronouns
+   ("he" -> nearest preceding person of that gender) and roles ("the diplomat" -> nearest
+   preceding person with that role);
+2. the attribution of the quotation the sentence is part of (found before or after it);
+3. interview style: a sentence opening with a dash continues the last speaker of its paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from monitor.detect.resources import Actor, compile_term, normalise
+from monitor.detect.segment import Segment
+
+__all__ = ["Mention", "Speaker", "find_mentions", "find_speakers"]
+
+LOOKBACK_SENTENCES: Final = 8
+
+
+@dataclass(frozen=True, slots=True)
+class Speaker:
+    name: str
+    kind: str  # person | institution | country | media | group
+    side: str  # russia | west | neutral
+    cue: str
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """An entity mentioned in a segment: ``kind`` is person/institution/... or pronoun/role."""
+
+    segment: int
+    start: int
+    end: int
+    kind: str
+    name: str  # canonical name, the pronoun, or the role text
+    side: str = "neutral"
+    gender: str = ""
+    roles: tuple[str, ...] = ()
+
+
+_SPEECH_VERBS: Final = (
+    r"said|says|say|stated|states|told|tells|added|adds|noted|notes|stressed|stresses|emphasi[sz]ed|emphasi[sz]es"
+    r"|emphasi[sz]e|underlined|underscored|explained|declared|declares|announced|insisted|insists|demanded|demands"
+    r"|demanding|wants|warned|warns|argued|believes|thinks|called|calls|repeated|reiterated|confirmed|urged"
+    r"|assured|claimed|acknowledged|admitted|recalled|pointed out|summed up|made clear|objects|rejected|rejects"
+    r"|refused|refuses|opposes|supports|expects|intends|proposed|expressed|replied|answered|commented|concluded"
+    r"|continued|put forward|issued|reports|reported|writes|wrote|is against|are against|is categorically against"
+    r"|сказал|сказала|заявил|заявила|заявили|отметил|отметила|подчеркнул|подчеркнула|сообщил|сообщила|добавил"
+    r"|добавила|считает|требует|настаивает|пояснил|пояснила|уверен|выступает против|возражает"
+)
+_VERB_RE: Final = re.compile(rf"(?<!\w)(?:{_SPEECH_VERBS})(?!\w)")
+_ACCORDING_RE: Final = re.compile(r"(?<!\w)(?:according to|по словам|по мнению|по данным)\s+")
+_PRONOUN_RE: Final = re.compile(r"(?<!\w)(he|she|they|him|her|его|он|она|они|её|ее)(?!\w)")
+_GENERIC_ROLES: Final = (
+    "diplomat", "expert", "analyst", "professor", "official", "spokesman", "spokeswoman", "minister",
+    "deputy minister", "secretary general", "politician", "ambassador", "envoy", "senator", "researcher",
+    "дипломат", "эксперт", "политолог", "министр",
+)
+_NAME_RE: Final = re.compile(r"(?<!\w)([A-ZА-ЯЁ][a-zа-яё'’-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё'’-]+){1,2})(?!\w)")
+_NOT_NAME: Final = frozenset(
+    """the on in at of for and but by to a an this that these those however moreover january february march
+    april may june july august september october november december monday tuesday wednesday thursday friday
+    saturday sunday russian russia american united states nato north atlantic foreign deputy minister secretary
+    general president state department european union council photo prime treaty organization federation
+    security ministry defense defence house white kremlin geneva brussels vienna moscow washington ukraine
+    georgia finland sweden europe eastern western west east according as after before since if when while
+    professor higher school economics center centre naval analysis channel one news agency post reply leave
+    first second third mr mrs ms dr permanent representative head delegation senate congress strategic""".split()
+)
+_MALE: Final = frozenset({"he", "him", "он", "его"})
+_FEMALE: Final = frozenset({"she", "her", "она", "её", "ее"})
+_QUOTE_CHARS: Final = frozenset('"“”«»„')
+_NAME_STOPS: Final = ("was", "is", "has")
+
+
+@dataclass(frozen=True, slots=True)
+class _ActorIndex:
+    actors: tuple[Actor, ...]
+    patterns: tuple[tuple[Actor, re.Pattern[str]], ...]
+    roles: tuple[tuple[str, re.Pattern[str]], ...]
+
+
+_ROLE_HOLDERS: dict[str, tuple[Actor, ...]] = {}
+
+
+def _index(actors: Sequence[Actor]) -> _ActorIndex:
+    patterns = tuple(
+        (a, re.compile("|".join(f"(?:{compile_term(alias).pattern})" for alias in a.aliases))) for a in actors
+    )
+    role_texts = sorted({r for a in actors for r in a.roles} | set(_GENERIC_ROLES), key=len, reverse=True)
+    roles = tuple((r, compile_term(r)) for r in role_texts)
+    _ROLE_HOLDERS.clear()
+    for r in role_texts:
+        _ROLE_HOLDERS[r] = tuple(a for a in actors if r in a.roles)
+    return _ActorIndex(tuple(actors), patterns, roles)
+
+
+_INDEX_CACHE: dict[int, tuple[Sequence[Actor], _ActorIndex]] = {}
+
+
+def _cached_index(actors: Sequence[Actor]) -> _ActorIndex:
+    hit = _INDEX_CACHE.get(id(actors))
+    if hit is not None and hit[0] is actors:
+        return hit[1]
+    index = _index(actors)
+    _INDEX_CACHE[id(actors)] = (actors, index)
+    return index
+
+
+# ---------------------------------------------------------------------------------------------
+# Mentions
+
+
+def find_mentions(seg: Segment, actors: Sequence[Actor]) -> list[Mention]:
+    """Known actors, unknown capitalised names, roles and pronouns in one segment, in text order."""
+    index = _cached_index(actors)
+    text = seg.text[:2_000]
+    norm = normalise(text)
+    taken: list[tuple[int, int]] = []
+    out: list[Mention] = []
+    for actor, pattern in index.patterns:
+        for m in pattern.finditer(norm):
+            if not _overlaps(m.span(), taken):
+                taken.append(m.span())
+                kind = actor.kind
+                out.append(Mention(seg.index, *m.span(), kind, actor.name, actor.side, actor.gender, actor.roles))
+    for m in _NAME_RE.finditer(text):
+        words = [w for w in m.group(1).split() if w.lower().strip("'’") not in _NOT_NAME]
+        if len(words) >= 2 and not _overlaps(m.span(1), taken):
+            taken.append(m.span(1))
+            out.append(Mention(seg.index, *m.span(1), "person", " ".join(words)))
+    for role, pattern in index.roles:
+        for m in pattern.finditer(norm):
+            if not _overlaps(m.span(), taken) and not _followed_by_name(m.end(), out):
+                taken.append(m.span())
+                out.append(Mention(seg.index, *m.span(), "role", role))
+    for m in _PRONOUN_RE.finditer(norm):
+        out.append(Mention(seg.index, *m.span(), "pronoun", m.group(1)))
+    out.sort(key=lambda x: x.start)
+    return out
+
+
+def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
+    return any(span[0] < e and s < span[1] for s, e in taken)
+
+
+def _followed_by_name(end: int, mentions: list[Mention]) -> bool:
+    """A role in apposition ("Deputy Foreign Minister Sergei Ryabkov") is not a mention of its own."""
+    return any(m.kind == "person" and 0 <= m.start - end <= 2 for m in mentions)
+
+
+# ---------------------------------------------------------------------------------------------
+# Speakers
+
+
+def find_speakers(
+    segments: Sequence[Segment], actors: Sequence[Actor], quotes: Sequence[tuple[bool, bool]]
+) -> list[Speaker | None]:
+    """One speaker (or None) per segment; ``quotes`` from :func:`monitor.detect.match.quote_states`."""
+    mentions = [find_mentions(seg, actors) for seg in segments]
+    own = [_own_attribution(i, segments, mentions, quotes[i]) for i in range(len(segments))]
+    result = list(own)
+    _spread_over_quotes(segments, quotes, result)
+    _spread_over_dash_speech(segments, result)
+    _continue_unattributed_quotes(segments, quotes, result)
+    _credit_source_pointers(segments, mentions, result)
+    return result
+
+
+_POINTER: Final = re.compile(
+    r"^\W*(?:this|that|it) (?:is|was) (?:noted|reported|said|stated|written|announced|mentioned|published)\b"
+)
+
+
+def _credit_source_pointers(
+    segments: Sequence[Segment], mentions: list[list[Mention]], result: list[Speaker | None]
+) -> None:
+    """"This is noted in the press release of the Russian Foreign Ministry." names the source of
+    the sentence before it, which is then credited to that source instead of a vaguer one."""
+    for i in range(1, len(segments)):
+        if not _POINTER.search(normalise(segments[i].text[:200])):
+            continue
+        named = [m for m in mentions[i] if m.kind in ("person", "institution", "media")]
+        prev = result[i - 1]
+        if named and (prev is None or prev.kind in ("country", "group")):
+            m = named[-1]
+            result[i - 1] = Speaker(m.name, m.kind, m.side, f"named by the next sentence: {segments[i].text[:60]}")
+            result[i] = None
+
+def _continue_unattributed_quotes(
+    segments: Sequence[Segment], quotes: Sequence[tuple[bool, bool]], result: list[Speaker | None]
+) -> None:
+    """A paragraph that is one unattributed quotation continues the person who spoke just before it."""
+    for i in range(1, len(segments)):
+        seg = segments[i]
+        starts_paragraph = segments[i - 1].line != seg.line
+        if result[i] is None and starts_paragraph and seg.text[:1] in _QUOTE_CHARS and not quotes[i][0]:
+            prev = result[i - 1]
+            if prev is not None and prev.kind == "person" and seg.line - segments[i - 1].line == 1:
+                span = [k for k in range(i, len(segments)) if segments[k].line == seg.line]
+                for k in span:
+                    if result[k] is None:
+                        result[k] = Speaker(prev.name, prev.kind, prev.side, f"quotation after: {prev.cue}")
+
+
+def _own_attribution(
+    i: int, segments: Sequence[Segment], mentions: list[list[Mention]], quote: tuple[bool, bool]
+) -> Speaker | None:
+    seg = segments[i]
+    norm = normalise(seg.text[:2_000])
+    outside = _outside_quotes(norm, quote[0])
+    for m in _ACCORDING_RE.finditer(norm):
+        if outside[m.start()]:
+            after = [x for x in mentions[i] if x.start >= m.end() and x.start - m.end() <= 5]
+            if after:
+                return _resolve(after[0], i, mentions, f'"according to {norm[after[0].start:after[0].end]}"')
+            return Speaker(_group_after(seg.text, m.end()), "group", "neutral", "according to")
+    verbs = [v for v in _VERB_RE.finditer(norm) if _is_verb(norm, v)]
+    trailing = [
+        v for v in verbs
+        if (_ATTRIBUTION_POSITION if outside[v.start()] else _AFTER_QUOTE).search(norm[max(0, v.start() - 60) : v.start()])
+    ]
+    ordered = trailing[::-1] + [v for v in verbs if outside[v.start()] and v not in trailing]
+    for v in ordered:
+        found = _subject(v, i, norm, mentions)
+        if found is not None:
+            return found
+    colon = _COLON_QUOTE.search(norm)
+    if colon:
+        cands = [x for x in mentions[i] if x.end <= colon.start() + 1 and x.kind in ("person", "role", "media")]
+        if cands:
+            return _resolve(cands[-1], i, mentions, f'"{norm[cands[-1].start:cands[-1].end]}: ..."')
+    return None
+
+
+# "..., he said", "...,” Jens Stoltenberg said", "... - said the expert": a verb right after a
+# quotation or a comma (plus up to four words) attributes what came before, even when the
+# translation lost the closing quotation mark.
+_ATTRIBUTION_POSITION: Final = re.compile(r"(?:[,.!?…][\"”»']?|[\"”»'])\s*[-–—]?\s*(?:[\w.'’-]+\s+){0,4}$")
+_AFTER_QUOTE: Final = re.compile(r"(?:[,.!?…]?[\"”»']|[,.!?…]\s*[-–—])\s*[-–—]?\s*(?:[\w.'’-]+\s+){0,4}$")
+_THAT_AFTER: Final = re.compile(r"\s+(?:\w+\s+)?(?:that|what|how|why|whether|что|как)\b")
+_COLON_QUOTE: Final = re.compile(r":\s*[\"“«„]")
+_NOT_VERB_BEFORE: Final = frozenset(
+    "the a an its their his her our your these those of key main cornerstone russia's russian american"
+    " moscow's washington's nato's".split()
+)
+
+
+def _is_verb(norm: str, v: re.Match[str]) -> bool:
+    """"states" in "United States", "demands" in "Russia's demands" are nouns."""
+    prev = norm[max(0, v.start() - 30) : v.start()].split()
+    if not prev:
+        return True
+    last = prev[-1].strip(",;:")
+    if last == "united" or last in _NOT_VERB_BEFORE or last.endswith("'s") or last.isdigit():
+        return False
+    return not (len(prev) > 1 and prev[-2].endswith("'s") and v.group() in ("demands", "calls", "states", "reports"))
+
+
+def _group_after(text: str, at: int) -> str:
+    words = re.findall(r"[\w'-]+", text[at : at + 40])
+    return " ".join(words[:2]) if words else "unknown"
+
+
+def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]]) -> Speaker | None:
+    """The speaker of verb ``v``: inverted after a quote/comma/dash, else the nearest subject before it."""
+    verb = v.group()
+    before = norm[: v.start()].rstrip()
+    inverted = not _THAT_AFTER.match(norm, v.end())
+    if inverted and (not before or before.endswith((",", '"', "-", "'", "–", "—"))):
+        after = [x for x in mentions[i] if x.start >= v.end() and x.start - v.end() <= 6]
+        if after:
+            return _resolve(after[0], i, mentions, f'"{verb} {norm[after[0].start:after[0].end]}"')
+    window_start = max(0, v.start() - 160)
+    cands = [
+        x for x in mentions[i]
+        if window_start <= x.start and x.end <= v.start() and not _inside_quote_before(norm, x.start, v.start())
+    ]
+    cands = [x for x in cands if x.kind != "pronoun" or x.name in _MALE | _FEMALE | {"they", "они"}]
+    if not cands:
+        return None
+    people = [x for x in cands if x.kind in ("person", "role", "pronoun")]
+    chosen = people[-1] if people else cands[-1]
+    chosen = _coordinated(chosen, cands, norm)
+    return _resolve(chosen, i, mentions, f'"{norm[chosen.start:chosen.end]} ... {verb}"')
+
+
+def _coordinated(chosen: Mention, cands: list[Mention], norm: str) -> Mention:
+    """"Helsinki and Stockholm stated": two coordinated countries speak together."""
+    prev = [x for x in cands if x.end <= chosen.start]
+    if prev and chosen.kind == "country" and prev[-1].kind == "country":
+        between = norm[prev[-1].end : chosen.start].strip()
+        if between in ("and", "и"):
+            return Mention(chosen.segment, prev[-1].start, chosen.end, "country",
+                           f"{prev[-1].name} and {chosen.name}", chosen.side)
+    return chosen
+
+
+def _inside_quote_before(norm: str, start: int, end: int) -> bool:
+    """A mention inside a quotation that closes before the verb is not its subject."""
+    return any(c in _QUOTE_CHARS for c in norm[start:end]) and norm[start:end].count('"') % 2 == 1
+
+
+def _outside_quotes(norm: str, starts_inside: bool) -> list[bool]:
+    inside = starts_inside
+    flags: list[bool] = []
+    for char in norm:
+        flags.append(not inside)
+        if char in "“«„":
+            inside = True
+        elif char in "”»":
+            inside = False
+        elif char == '"':
+            inside = not inside
+    flags.append(not inside)
+    return flags
+
+
+def _resolve(m: Mention, i: int, mentions: list[list[Mention]], cue: str) -> Speaker | None:
+    if m.kind == "pronoun":
+        target = _antecedent(m, i, mentions, lambda x: _gender_fits(m.name, x))
+        return _as_speaker(target, f"{cue} -> nearest person") if target else None
+    if m.kind == "role":
+        target = _antecedent(m, i, mentions, lambda x: _role_fits(m.name, x))
+        if target is not None:
+            return _as_speaker(target, f"{cue} -> nearest person with that role")
+        holders = _ROLE_HOLDERS.get(m.name, ())
+        if len(holders) == 1:
+            return Speaker(holders[0].name, holders[0].kind, holders[0].side, f"{cue} -> only known holder of the role")
+        return None
+    return _as_speaker(m, cue)
+
+
+def _as_speaker(m: Mention, cue: str) -> Speaker:
+    return Speaker(m.name, m.kind, m.side, cue)
+
+
+def _antecedent(m: Mention, i: int, mentions: list[list[Mention]], fits: object) -> Mention | None:
+    check = fits if callable(fits) else (lambda x: True)
+    for j in range(i, max(-1, i - LOOKBACK_SENTENCES), -1):
+        pool = [x for x in mentions[j] if x.kind == "person" and (j < i or x.end <= m.start)]
+        for cand in reversed(pool):
+            if check(cand):
+                return cand
+    return None
+
+
+def _gender_fits(pronoun: str, cand: Mention) -> bool:
+    if pronoun in ("they", "они"):
+        return False
+    wanted = "m" if pronoun in _MALE else "f"
+    return not cand.gender or cand.gender == wanted
+
+
+def _role_fits(role: str, cand: Mention) -> bool:
+    if not cand.roles:
+        return role in _GENERIC_ROLES and role not in ("minister", "deputy minister", "secretary general")
+    return any(role == r or r.endswith(role) or role.endswith(r) for r in cand.roles)
+
+
+def _spread_over_quotes(
+    segments: Sequence[Segment], quotes: Sequence[tuple[bool, bool]], result: list[Speaker | None]
+) -> None:
+    """Sentences of one multi-sentence quotation share the attribution found in any of them."""
+    i = 0
+    while i < len(segments):
+        j = i
+        while j + 1 < len(segments) and quotes[j][1] and quotes[j + 1][0] and segments[j + 1].line == segments[i].line:
+            j += 1
+        if j > i:
+            found = next((result[k] for k in range(j, i - 1, -1) if result[k] is not None), None)
+            for k in range(i, j + 1):
+                if result[k] is None and found is not None:
+                    result[k] = Speaker(found.name, found.kind, found.side, f"same quotation: {found.cue}")
+        i = j + 1
+
+
+def _spread_over_dash_speech(segments: Sequence[Segment], result: list[Speaker | None]) -> None:
+    """Interview style: "– There are, of course, ..." continues the paragraph's last speaker."""
+    for i in range(1, len(segments)):
+        seg, prev = segments[i], segments[i - 1]
+        if result[i] is None and seg.line == prev.line and result[i - 1] is not None:
+            if seg.text[:1] in "–—-" or (segments[i - 1].text[:1] in "–—-" and not seg.text[:1].isdigit()):
+                found = result[i - 1]
+                assert found is not None
+                result[i] = Speaker(found.name, found.kind, found.side, f"interview continuation: {found.cue}")

@@ -229,6 +229,9 @@ def load_settings(
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(where, f"not valid TOML: {exc}") from exc
     problems: list[str] = []
+    smtp = raw.get("smtp")
+    if isinstance(smtp, dict) and smtp.get("password"):
+        problems.append("smtp.password: secrets are not read from files; set MONITOR_SMTP_PASSWORD instead")
     _apply_env(raw, env, problems)
     for key, value in (overrides or {}).items():
         _set_dotted(raw, key, value)

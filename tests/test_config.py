@@ -68,6 +68,7 @@ BAD_CONFIGS = {
     "duplicate source": ('[[sources]]\nname = "x"\nkind = "files"\npath = "a"\n[[sources]]\nname = "x"\nkind = "files"\npath = "b"\n',
                          "duplicate source name"),
     "unsupported database": ('[database]\nurl = "mysql://x"\n', "only SQLite and PostgreSQL"),
+    "secret in the file": ('[smtp]\npassword = "hunter2"\n', "set MONITOR_SMTP_PASSWORD instead"),
     "recipients missing": ('[smtp]\nhost = "mail.example"\n', "smtp.to: at least one recipient"),
 }
 

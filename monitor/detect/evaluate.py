@@ -16,14 +16,17 @@ Scores:
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from monitor.detect.article import Resources, analyse_text
+from monitor.detect.dedup import DEFAULT_THRESHOLD, MemoryIndex, assign_groups, speaker_key
 from monitor.detect.resources import Actor, normalise
 from monitor.errors import ConfigError
 
-__all__ = ["GoldSentence", "PredictedSentence", "Scores", "load_gold", "same_speaker_by", "score"]
+__all__ = ["evaluate_texts", "GoldSentence", "PredictedSentence", "Scores", "load_gold", "same_speaker_by", "score"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,3 +231,35 @@ def same_speaker_by(actors: Sequence[Actor]) -> Callable[[str | None, str | None
         return " and ".join(sorted(canon.get(p, canon.get(p.removeprefix("the "), p)) for p in parts))
 
     return lambda a, b: key(a) == key(b)
+
+
+def predict_texts(
+    texts: Mapping[str, str], resources: Resources, now: datetime, *, threshold: float = DEFAULT_THRESHOLD
+) -> list[PredictedSentence]:
+    """Run detection and in-memory grouping over documents in name order (the order they are 'seen')."""
+    index = MemoryIndex()
+    preds: list[PredictedSentence] = []
+    for doc in sorted(texts):
+        results = analyse_text(texts[doc], resources)
+        items = [
+            (r.segment.text, r.labels, speaker_key(r.speaker.name if r.speaker else None, doc),
+             k > 0 and any(m.context_from == k - 1 for m in r.matches))
+            for k, r in enumerate(results)
+        ]
+        groups = {g.position: g.group_id for g in assign_groups(items, index, now, threshold)}
+        for k, r in enumerate(results):
+            group = groups.get(k)
+            preds.append(PredictedSentence(doc, r.segment.start, r.segment.end, r.labels,
+                                           r.speaker.name if r.speaker else None, r.stance,
+                                           str(group) if group is not None else None))
+    return preds
+
+
+def evaluate_texts(
+    gold: Sequence[GoldSentence], texts: Mapping[str, str], resources: Resources, now: datetime,
+    *, threshold: float = DEFAULT_THRESHOLD,
+) -> Scores:
+    """Detection plus scoring for the documents in ``texts`` (the gold rows of other documents are ignored)."""
+    subset = [g for g in gold if g.doc in texts]
+    preds = predict_texts(texts, resources, now, threshold=threshold)
+    return score(subset, preds, texts, same_speaker_by(resources.actors))

@@ -1,0 +1,254 @@
+"""Repeats of one statement across articles, outlets and translations. Pure.
+
+A statement's :class:`Fingerprint` holds normalised content stems (stop words removed,
+light suffix stripping for English and Russian), character 4-gram shingles of those stems
+(robust to inflection and transliteration), its demand labels and its speaker key.
+
+Candidate lookup is an indexed equality query on **blocking keys**, never a scan: a statement
+gets ``MINHASH_COUNT`` min-hash keys of its stems, each prefixed with the speaker key and
+the week of first sighting. Two statements of the same speaker with stem Jaccard J share at
+least one key with probability 1-(1-J)^k, and a lookup reads only the keys of the current and
+previous ``REPEAT_WINDOW_WEEKS`` weeks, so its cost does not grow with the size of history.
+
+Statements in one article that continue the sentence before (labels taken from context, same
+speaker) join its group directly; the caller handles that with ``continues_previous``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import struct
+from collections.abc import Iterable, Sequence
+from typing import Protocol
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+from monitor.detect.resources import normalise
+
+__all__ = [
+    "Candidate",
+    "GroupIndex",
+    "Grouped",
+    "MemoryIndex",
+    "assign_groups",
+    "Fingerprint",
+    "GroupDecision",
+    "blocking_keys",
+    "decide_group",
+    "fingerprint",
+    "lookup_keys",
+    "similarity",
+    "speaker_key",
+]
+
+MINHASH_COUNT: Final = 8
+REPEAT_WINDOW_WEEKS: Final = 2
+# (threshold on similarity); tuned on the seed gold set (leave-one-document-out in bench/RESULTS.md)
+DEFAULT_THRESHOLD: Final = 0.35
+
+_STOP: Final = frozenset(
+    """a an the and or but if of to in on at by for with from as is are was were be been being it its this that
+    these those there here he she they we i you him her them us our their his my your me not no nor so than too
+    very can could will would shall should may might must do does did done has have had having about into over
+    after before again further then once all any both each few more most other some such only own same also just
+    said says say told according which who whom what when where why how while during between against because
+    until up down out off under above below through mr ms mrs
+    и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее мне было вот от
+    меня еще нет о из ему теперь когда даже ну вдруг ли если уже или ни быть был него до вас нибудь опять уж
+    вам ведь там потом себя ничего ей может они тут где есть надо ней для мы тебя их чем была сам чтобы без
+    будто чего раз тоже себе под будет ж тогда кто этот того потому этого какой совсем ним здесь этом один
+    почти мой тем чтобы нее сейчас были куда зачем всех никогда можно при наконец два об другой хоть после
+    над больше тот через эти нас про всего них какая много разве три эту моя впрочем хорошо свою этой перед
+    иногда лучше чуть том нельзя такой им более всегда конечно всю между заявил сказал""".split()
+)
+_TOKEN: Final = re.compile(r"\w+")
+_EN_SUFFIXES: Final = ("ations", "ation", "ments", "ment", "ness", "ings", "ing", "ies", "ied", "ed", "es", "ly", "s")
+_RU_SUFFIXES: Final = (
+    "иями", "ями", "ами", "ого", "его", "ому", "ему", "ыми", "ими", "ией", "ой", "ей", "ий", "ый", "ая", "яя",
+    "ое", "ее", "ые", "ие", "ам", "ям", "ах", "ях", "ов", "ев", "ом", "ем", "ию", "ия", "ть", "ет", "ут", "ют",
+    "ит", "ат", "ят", "а", "я", "о", "е", "ы", "и", "у", "ю", "ь",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    stems: frozenset[str]
+    shingles: frozenset[str]
+    labels: frozenset[str]
+    speaker: str
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A known statement found through a blocking key."""
+
+    statement_id: int
+    group_id: int
+    fingerprint: Fingerprint
+
+
+@dataclass(frozen=True, slots=True)
+class GroupDecision:
+    """``group_id`` None = a new statement (opens a group, raises an alert)."""
+
+    group_id: int | None
+    matched_statement_id: int | None
+    similarity: float
+
+
+def stem(word: str) -> str:
+    """Light, idempotent suffix stripping; keeps at least four characters."""
+    suffixes = _RU_SUFFIXES if any("\u0400" <= c <= "\u04ff" for c in word) else _EN_SUFFIXES
+    for suffix in suffixes:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def speaker_key(speaker: str | None, article_scope: str) -> str:
+    """Statements are repeats only of the same speaker; the author's narrative only within its article."""
+    return normalise(speaker).strip() if speaker else f"author@{article_scope}"
+
+
+def fingerprint(text: str, labels: Iterable[str], speaker: str) -> Fingerprint:
+    words = [w for w in _TOKEN.findall(normalise(text[:2_000])) if len(w) > 2 and w not in _STOP]
+    stems = frozenset(stem(w) for w in words if not w.isdigit() or len(w) == 4)
+    shingles = frozenset(s[i : i + 4] for s in stems for i in range(max(1, len(s) - 3)))
+    return Fingerprint(stems, shingles, frozenset(labels), speaker)
+
+
+def similarity(a: Fingerprint, b: Fingerprint) -> float:
+    """0..1: stem Dice and shingle Dice, averaged; 0 for different speakers or no shared label."""
+    if a.speaker != b.speaker or not (a.labels & b.labels):
+        return 0.0
+    return 0.5 * _dice(a.stems, b.stems) + 0.5 * _dice(a.shingles, b.shingles)
+
+
+def _dice(a: frozenset[str], b: frozenset[str]) -> float:
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+
+
+def _week(at: datetime) -> int:
+    return int(at.timestamp() // (7 * 86_400))
+
+
+def _minhashes(stems: frozenset[str]) -> list[int]:
+    if not stems:
+        return []
+    digests = [hashlib.blake2b(s.encode(), digest_size=8 * MINHASH_COUNT).digest() for s in sorted(stems)]
+    values = [struct.unpack(f"<{MINHASH_COUNT}Q", d) for d in digests]
+    return [min(v[i] for v in values) for i in range(MINHASH_COUNT)]
+
+
+def blocking_keys(fp: Fingerprint, seen_at: datetime) -> list[str]:
+    """Keys stored for a statement first seen at ``seen_at``."""
+    week = _week(seen_at)
+    return [f"{fp.speaker}|{week}|{i}:{h:016x}" for i, h in enumerate(_minhashes(fp.stems))]
+
+
+def lookup_keys(fp: Fingerprint, now: datetime) -> list[str]:
+    """Keys to query for a new statement at ``now``: this week and the previous window."""
+    return [
+        key
+        for back in range(REPEAT_WINDOW_WEEKS + 1)
+        for key in blocking_keys(fp, now - timedelta(weeks=back))
+    ]
+
+
+def decide_group(fp: Fingerprint, candidates: Sequence[Candidate], threshold: float = DEFAULT_THRESHOLD) -> GroupDecision:
+    """Join the most similar known statement's group when similar enough, else open a new group."""
+    best: tuple[float, Candidate] | None = None
+    for cand in candidates:
+        sim = similarity(fp, cand.fingerprint)
+        if best is None or sim > best[0]:
+            best = (sim, cand)
+    if best is not None and best[0] >= threshold:
+        return GroupDecision(best[1].group_id, best[1].statement_id, round(best[0], 3))
+    return GroupDecision(None, None, round(best[0], 3) if best else 0.0)
+
+
+class MemoryIndex:
+    """The candidate lookup kept in memory (evaluation, tests); the database does the same by key."""
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, list[Candidate]] = {}
+        self._next_group = 0
+        self._next_statement = 0
+
+    def candidates(self, fp: Fingerprint, now: datetime) -> list[Candidate]:
+        found: dict[int, Candidate] = {}
+        for key in lookup_keys(fp, now):
+            for cand in self._by_key.get(key, ()):
+                found[cand.statement_id] = cand
+        return list(found.values())
+
+    def add(self, fp: Fingerprint, group_id: int | None, now: datetime) -> tuple[int, int]:
+        """Store a statement (opening a group when ``group_id`` is None); returns (statement, group)."""
+        if group_id is None:
+            self._next_group += 1
+            group_id = self._next_group
+        self._next_statement += 1
+        cand = Candidate(self._next_statement, group_id, fp)
+        for key in blocking_keys(fp, now):
+            self._by_key.setdefault(key, []).append(cand)
+        return self._next_statement, group_id
+
+
+class GroupIndex(Protocol):
+    """Where known statements live: memory (evaluation) or the database (``monitor.store.statements``)."""
+
+    def candidates(self, fp: Fingerprint, now: datetime) -> list[Candidate]: ...
+
+    def add(self, fp: Fingerprint, group_id: int | None, now: datetime) -> tuple[int, int]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Grouped:
+    """Where one statement went: ``is_new`` = it opened its group (alert); ``reason`` is evidence."""
+
+    position: int
+    statement_id: int
+    group_id: int
+    is_new: bool
+    matched_statement_id: int | None
+    similarity: float
+    reason: str
+
+
+ADJACENT_BONUS: Final = 0.15  # the same speaker's next sentence in one article usually goes on with the point
+_ENUMERATION: Final = re.compile(r"^\W*(?:secondly|thirdly|fourthly|finally|second|third|во-вторых|в-третьих)\b")
+
+
+def assign_groups(
+    items: Sequence[tuple[str, Sequence[str], str, bool]],
+    index: GroupIndex,
+    now: datetime,
+    threshold: float = DEFAULT_THRESHOLD,
+) -> list[Grouped]:
+    """Group an article's statements in order. ``items``: (text, labels, speaker_key, continues_previous),
+    one per sentence, with empty labels for sentences that are not statements."""
+    out: list[Grouped] = []
+    prev: tuple[Fingerprint, int, int] | None = None  # fingerprint, statement id, group id of sentence k-1
+    for k, (text, labels, spk, continues) in enumerate(items):
+        if not labels:
+            prev = None
+            continue
+        fp = fingerprint(text, labels, spk)
+        enumerated = bool(_ENUMERATION.search(normalise(text[:30])))
+        if prev is not None and (continues or enumerated) and (prev[0].speaker == spk or enumerated):
+            decision, reason = GroupDecision(prev[2], prev[1], 1.0), "continues the previous sentence"
+        else:
+            decision = decide_group(fp, index.candidates(fp, now), threshold)
+            reason = f"similar to statement {decision.matched_statement_id}"
+            if prev is not None and prev[0].speaker == spk:
+                adjacent = similarity(fp, prev[0]) + ADJACENT_BONUS
+                if adjacent >= threshold and adjacent > decision.similarity:
+                    decision, reason = GroupDecision(prev[2], prev[1], round(adjacent, 3)), "same speaker goes on"
+        statement_id, group_id = index.add(fp, decision.group_id, now)
+        is_new = decision.group_id is None
+        out.append(Grouped(k, statement_id, group_id, is_new, decision.matched_statement_id, decision.similarity,
+                           "new statement" if is_new else reason))
+        prev = (fp, statement_id, group_id)
+    return out

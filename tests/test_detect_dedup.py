@@ -1,0 +1,61 @@
+"""Repeats: fingerprints, similarity, blocking keys, in-memory grouping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from monitor.detect.dedup import (
+    MemoryIndex,
+    assign_groups,
+    blocking_keys,
+    fingerprint,
+    lookup_keys,
+    similarity,
+    stem,
+)
+
+NOW = datetime(2022, 1, 10, tzinfo=UTC)
+A = "We emphasize that it is absolutely imperative for us to make sure that Ukraine never becomes a member of NATO."
+B = "We emphasize that for us it is absolutely obligatory to make sure that Ukraine will never become the member of NATO."
+C = "Russia demands that strike systems are not deployed near its borders."
+
+
+def test_translations_of_one_quote_are_similar() -> None:
+    fa, fb = (fingerprint(t, ["nato_expansion"], "sergei ryabkov") for t in (A, B))
+    assert similarity(fa, fb) > 0.5
+    assert similarity(fa, fingerprint(C, ["nato_expansion"], "sergei ryabkov")) < 0.3
+
+
+def test_other_speaker_is_never_a_repeat() -> None:
+    assert similarity(fingerprint(A, ["x"], "ryabkov"), fingerprint(A, ["x"], "lavrov")) == 0.0
+
+
+@given(st.text(max_size=200), st.text(max_size=200))
+def test_similarity_is_symmetric(a: str, b: str) -> None:
+    fa, fb = fingerprint(a, ["x"], "s"), fingerprint(b, ["x"], "s")
+    assert similarity(fa, fb) == similarity(fb, fa)
+
+
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyzабвгдеж", max_size=20))
+def test_stem_is_idempotent_enough(word: str) -> None:
+    assert len(stem(word)) <= len(word)
+
+
+def test_lookup_keys_cover_recent_weeks_only() -> None:
+    fp = fingerprint(A, ["nato_expansion"], "ryabkov")
+    stored = set(blocking_keys(fp, NOW))
+    assert stored <= set(lookup_keys(fp, NOW + timedelta(days=10)))
+    assert not stored & set(lookup_keys(fp, NOW + timedelta(days=60)))
+
+
+def test_assign_groups_alerts_once_per_statement() -> None:
+    index = MemoryIndex()
+    first = assign_groups([(A, ("nato_expansion",), "ryabkov", False)], index, NOW)
+    again = assign_groups([(B, ("nato_expansion",), "ryabkov", False), ("Nothing.", (), "x", False)], index, NOW)
+    other = assign_groups([(C, ("deployments",), "ryabkov", False)], index, NOW)
+    assert first[0].is_new and not again[0].is_new and other[0].is_new
+    assert again[0].group_id == first[0].group_id and again[0].matched_statement_id == first[0].statement_id
+    assert len(again) == 1

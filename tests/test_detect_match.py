@@ -1,0 +1,121 @@
+"""Demand matching: named cases in English and Russian, context, resources, bad input."""
+
+from __future__ import annotations
+
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from monitor.detect.article import Resources, analyse_text
+from monitor.detect.match import match_sentence
+from monitor.detect.resources import load_actors, load_demands
+from monitor.errors import ConfigError
+
+DATA = Path(__file__).parents[1] / "monitor" / "data"
+
+
+@pytest.fixture(scope="module")
+def resources() -> Resources:
+    demands = load_demands(tomllib.loads((DATA / "demands.toml").read_text())["demands"], "demands.toml")
+    actors = load_actors(tomllib.loads((DATA / "actors.toml").read_text())["actors"], "actors.toml")
+    return Resources(demands, actors)
+
+
+MATCH_CASES = {
+    "non-expansion guarantee": ("Moscow wants legally binding guarantees of NATO's non-expansion.", {"nato_expansion"}),
+    "membership": ("Georgia will never become a member of the alliance.", {"nato_expansion"}),
+    "open door": ("Washington will not let anyone close NATO's open door.", {"nato_expansion"}),
+    "strike systems": ("Russia wants no strike weapons deployed near its borders.", {"deployments"}),
+    "missiles in Europe": ("The US offered talks on missiles in Europe.", {"deployments"}),
+    "1997 lines": ("NATO should pull its forces back to the 1997 lines.", {"posture_1997"}),
+    "baltic withdrawal": ("Moscow demands the withdrawal of foreign troops from Romania and Bulgaria.", {"posture_1997"}),
+    "three points": ("Russia will not give up the three key points.", {"nato_expansion", "deployments", "posture_1997"}),
+    "passing NATO mention": ("NATO ministers met in Brussels on Wednesday.", set()),
+    "member states are not membership": ("An agreement between Russia and the Member States of NATO.", set()),
+    "presence is not enlargement": ("The crisis lies in the expansion of the NATO presence in Europe.", {"deployments"}),
+    "russian build-up excluded": ("Russian troops were deployed near Ukraine's border.", set()),
+    "arms deliveries excluded": ("Britain delivered anti-tank missiles to Ukraine.", set()),
+    "ru non-expansion": ("Россия требует юридических гарантий нерасширения НАТО на восток.", {"nato_expansion"}),
+    "ru membership": ("Украина никогда не должна стать членом НАТО.", {"nato_expansion"}),
+    "ru strike systems": ("Москва настаивает на неразмещении ударных систем вблизи российских границ.", {"deployments"}),
+    "ru 1997": ("НАТО должно вернуть инфраструктуру к конфигурации 1997 года.", {"posture_1997"}),
+    "ru unrelated": ("В Москве прошла пресс-конференция министра.", set()),
+}
+
+
+@pytest.mark.parametrize("text, expected", MATCH_CASES.values(), ids=MATCH_CASES)
+def test_match_sentence(resources: Resources, text: str, expected: set[str]) -> None:
+    assert {m.demand for m in match_sentence(text, resources.demands)} == expected
+
+
+def test_evidence_names_cue_and_term(resources: Resources) -> None:
+    (m,) = match_sentence("Russia demands guarantees of NATO non-expansion.", resources.demands)
+    assert "non-expansion" in m.evidence()
+
+
+def test_context_back_reference(resources: Resources) -> None:
+    text = "Ryabkov said Ukraine must never join NATO. “This is a stumbling block.” The weather was fine."
+    results = analyse_text(text, resources)
+    assert [r.labels for r in results] == [("nato_expansion",), ("nato_expansion",), ()]
+    assert results[1].matches[0].context_from == 0
+
+
+def test_user_demand_from_config_without_code(resources: Resources) -> None:
+    raw = tomllib.loads('''
+[[demands]]
+name = "arms_control"
+description = "New START and strategic stability"
+examples = ["Moscow proposed to extend New START."]
+  [[demands.cues]]
+  name = "New START"
+  terms.en = ["new start", "strategic stability dialogue"]
+  terms.ru = ["снв-3"]
+''')["demands"]
+    demands = (*resources.demands, *load_demands(raw, "monitor.toml"))
+    labels = {m.demand for m in match_sentence("Russia proposed to extend New START.", demands)}
+    assert labels == {"arms_control"}
+
+
+BAD_DEMANDS = {
+    "no name": ([{"cues": [{"name": "x", "terms": {"en": ["a"]}}]}], "name: required"),
+    "no cues": ([{"name": "x"}], "cues: required"),
+    "bad weight": ([{"name": "x", "cues": [{"name": "c", "weight": "high", "terms": {"en": ["a"]}}]}], "weight"),
+    "bad regex": ([{"name": "x", "cues": [{"name": "c", "terms": {"en": ["re:(unclosed"]}}]}], "invalid term"),
+    "bad language": ([{"name": "x", "cues": [{"name": "c", "terms": {"english": ["a"]}}]}], "language code"),
+    "unknown key": ([{"name": "x", "treshold": 1, "cues": [{"name": "c", "terms": {"en": ["a"]}}]}], "unknown key"),
+    "near needs two lists": ([{"name": "x", "cues": [{"name": "c", "near": {"en": [["a"]]}}]}], "at least two"),
+}
+
+
+@pytest.mark.parametrize("raw, problem", BAD_DEMANDS.values(), ids=BAD_DEMANDS)
+def test_bad_demands_raise_config_error(raw: list[dict[str, object]], problem: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_demands(raw, "my.toml")
+    assert "my.toml" in str(info.value) and problem in str(info.value)
+
+
+def test_bad_actor_raises_config_error() -> None:
+    with pytest.raises(ConfigError, match="side"):
+        load_actors([{"name": "X", "side": "martian"}], "actors.toml")
+
+
+@pytest.mark.parametrize("text", ["", "no punctuation at all " * 20_000, "NATO " * 200_000, "\n" * 10_000])
+def test_bad_input_no_crash_bounded(resources: Resources, text: str) -> None:
+    started = time.perf_counter()
+    analyse_text(text, resources)
+    assert time.perf_counter() - started < 30
+
+
+def test_russian_article(resources: Resources) -> None:
+    text = (
+        "Замминистра иностранных дел Сергей Рябков заявил, что Россия требует гарантий нерасширения НАТО. "
+        "«Украина никогда не должна стать членом НАТО», — подчеркнул он.\n"
+        "Погода в Женеве была хорошей."
+    )
+    results = analyse_text(text, resources)
+    assert results[0].language == "ru"
+    assert [r.labels for r in results] == [("nato_expansion",), ("nato_expansion",), ()]
+    assert results[0].speaker is not None and results[0].speaker.name == "Sergei Ryabkov"
+    assert results[0].stance == "pro"

@@ -37,6 +37,8 @@ __all__ = [
     "GroupDecision",
     "blocking_keys",
     "decide_group",
+    "fingerprint_from_json",
+    "fingerprint_to_json",
     "fingerprint",
     "lookup_keys",
     "similarity",
@@ -145,7 +147,8 @@ def _minhashes(stems: frozenset[str]) -> list[int]:
 def blocking_keys(fp: Fingerprint, seen_at: datetime) -> list[str]:
     """Keys stored for a statement first seen at ``seen_at``."""
     week = _week(seen_at)
-    return [f"{fp.speaker}|{week}|{i}:{h:016x}" for i, h in enumerate(_minhashes(fp.stems))]
+    who = hashlib.blake2b(fp.speaker.encode(), digest_size=6).hexdigest()
+    return [f"{who}|{week}|{i}:{h:016x}" for i, h in enumerate(_minhashes(fp.stems))]
 
 
 def lookup_keys(fp: Fingerprint, now: datetime) -> list[str]:
@@ -184,7 +187,7 @@ class MemoryIndex:
                 found[cand.statement_id] = cand
         return list(found.values())
 
-    def add(self, fp: Fingerprint, group_id: int | None, now: datetime) -> tuple[int, int]:
+    def add(self, fp: Fingerprint, group_id: int | None, now: datetime, position: int = 0) -> tuple[int, int]:
         """Store a statement (opening a group when ``group_id`` is None); returns (statement, group)."""
         if group_id is None:
             self._next_group += 1
@@ -201,7 +204,7 @@ class GroupIndex(Protocol):
 
     def candidates(self, fp: Fingerprint, now: datetime) -> list[Candidate]: ...
 
-    def add(self, fp: Fingerprint, group_id: int | None, now: datetime) -> tuple[int, int]: ...
+    def add(self, fp: Fingerprint, group_id: int | None, now: datetime, position: int) -> tuple[int, int]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,9 +249,20 @@ def assign_groups(
                 adjacent = similarity(fp, prev[0]) + ADJACENT_BONUS
                 if adjacent >= threshold and adjacent > decision.similarity:
                     decision, reason = GroupDecision(prev[2], prev[1], round(adjacent, 3)), "same speaker goes on"
-        statement_id, group_id = index.add(fp, decision.group_id, now)
+        statement_id, group_id = index.add(fp, decision.group_id, now, k)
         is_new = decision.group_id is None
         out.append(Grouped(k, statement_id, group_id, is_new, decision.matched_statement_id, decision.similarity,
                            "new statement" if is_new else reason))
         prev = (fp, statement_id, group_id)
     return out
+
+
+def fingerprint_to_json(fp: Fingerprint) -> dict[str, object]:
+    return {"stems": sorted(fp.stems), "labels": sorted(fp.labels), "speaker": fp.speaker}
+
+
+def fingerprint_from_json(data: dict[str, object]) -> Fingerprint:
+    stems = frozenset(str(s) for s in data.get("stems", []) or [])  # type: ignore[union-attr]
+    shingles = frozenset(s[i : i + 4] for s in stems for i in range(max(1, len(s) - 3)))
+    labels = frozenset(str(x) for x in data.get("labels", []) or [])  # type: ignore[union-attr]
+    return Fingerprint(stems, shingles, labels, str(data.get("speaker", "")))

@@ -1,0 +1,164 @@
+"""Repository functions for statements, statement groups, blocking keys and their alerts.
+
+All SQL about detection results lives here. Candidate groups are found by an indexed equality
+lookup on ``group_key.key`` (primary key), never by scanning statements. One article is
+detected in one transaction: its statements, new groups, their keys and alerts, repeats raising
+``source_count`` and ``article.detected_at`` commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from monitor.detect.article import SentenceResult
+from monitor.detect.dedup import Candidate, Fingerprint, blocking_keys, fingerprint_from_json, fingerprint_to_json, lookup_keys
+from monitor.store.db import insert_for
+from monitor.store.models import Alert, Article, GroupKey, Statement, StatementGroup
+
+__all__ = ["SqlGroupIndex", "StatementRow", "iter_statements", "mark_article_detected", "pending_article_ids"]
+
+MAX_CANDIDATES = 200
+
+
+def pending_article_ids(session: Session, *, limit: int = 1000, since: datetime | None = None) -> list[int]:
+    """Articles not yet detected (indexed on ``detected_at, id``), oldest first; duplicates skipped."""
+    query = select(Article.id).where(Article.detected_at.is_(None), Article.duplicate_of_id.is_(None))
+    if since is not None:
+        query = query.where(Article.first_seen_at >= since)
+    return list(session.scalars(query.order_by(Article.id).limit(limit)))
+
+
+def pending_article_ids_among(session: Session, ids: Sequence[int]) -> set[int]:
+    return set(session.scalars(select(Article.id).where(Article.id.in_(list(ids)), Article.detected_at.is_(None))))
+
+
+def article_text(session: Session, article_id: int) -> tuple[str, str]:
+    row = session.execute(select(Article.text, Article.language).where(Article.id == article_id)).one()
+    return row.text, row.language or ""
+
+
+def mark_article_detected(session: Session, article_id: int, now: datetime, version: str) -> None:
+    session.execute(update(Article).where(Article.id == article_id).values(detected_at=now, detector_version=version))
+
+
+class SqlGroupIndex:
+    """The :class:`monitor.detect.dedup.GroupIndex` of one article's detection, in one session."""
+
+    def __init__(self, session: Session, article_id: int, results: Sequence[SentenceResult]) -> None:
+        self.session, self.article_id, self.results = session, article_id, results
+        self._groups_here: set[int] = set()
+        self.new_alerts: list[int] = []
+
+    def candidates(self, fp: Fingerprint, now: datetime) -> list[Candidate]:
+        keys = lookup_keys(fp, now)
+        rows = self.session.execute(
+            select(StatementGroup.id, StatementGroup.first_statement_id, StatementGroup.fingerprint)
+            .where(StatementGroup.id.in_(select(GroupKey.group_id).where(GroupKey.key.in_(keys))))
+            .limit(MAX_CANDIDATES)
+        ).all()
+        return [Candidate(r.first_statement_id or 0, r.id, fingerprint_from_json(r.fingerprint or {})) for r in rows]
+
+    def add(self, fp: Fingerprint, group_id: int | None, now: datetime, position: int) -> tuple[int, int]:
+        result = self.results[position]
+        opened = group_id is None
+        if group_id is None:
+            group_id = self._open_group(fp, result, now)
+        elif group_id not in self._groups_here:
+            self.session.execute(
+                update(StatementGroup).where(StatementGroup.id == group_id)
+                .values(source_count=StatementGroup.source_count + 1)
+            )
+        self._groups_here.add(group_id)
+        insert = insert_for(self.session)
+        self.session.execute(
+            insert(GroupKey).values([{"key": k, "group_id": group_id} for k in blocking_keys(fp, now)])
+            .on_conflict_do_nothing()
+        )
+        statement_id = self._add_statement(result, group_id, now, opened)
+        return statement_id, group_id
+
+    def _open_group(self, fp: Fingerprint, result: SentenceResult, now: datetime) -> int:
+        group = StatementGroup(
+            canonical_text=result.segment.text, speaker=result.speaker.name if result.speaker else None,
+            speaker_key=fp.speaker, demand=result.labels[0], demands=list(result.labels), stance=result.stance,
+            first_seen_at=now, source_count=1, fingerprint=fingerprint_to_json(fp),
+        )
+        self.session.add(group)
+        self.session.flush()
+        alert = Alert(group_id=group.id, demand=result.labels[0], demands=list(result.labels), status="new",
+                      created_at=now, evidence=_evidence(result))
+        self.session.add(alert)
+        self.session.flush()
+        self.new_alerts.append(alert.id)
+        return group.id
+
+    def _add_statement(self, result: SentenceResult, group_id: int, now: datetime, opened: bool) -> int:
+        seg = result.segment
+        statement = Statement(
+            article_id=self.article_id, sentence_index=seg.index, char_start=seg.start, char_end=seg.end,
+            text=seg.text, demands=list(result.labels), speaker=result.speaker.name if result.speaker else None,
+            speaker_cue=result.speaker.cue if result.speaker else None, stance=result.stance, group_id=group_id,
+            is_new=opened, similarity=None,
+            evidence=_evidence(result), created_at=now,
+        )
+        self.session.add(statement)
+        self.session.flush()
+        self.session.execute(
+            update(StatementGroup).where(StatementGroup.id == group_id, StatementGroup.first_statement_id.is_(None))
+            .values(first_statement_id=statement.id)
+        )
+        return statement.id
+
+
+def _evidence(result: SentenceResult) -> dict[str, Any]:
+    return {
+        "demands": {m.demand: m.evidence() for m in result.matches},
+        "speaker_cue": result.speaker.cue if result.speaker else "author's narrative (no attribution)",
+        "language": result.language,
+    }
+
+
+@dataclass(frozen=True)
+class StatementRow:
+    id: int
+    article_id: int
+    url: str
+    outlet: str | None
+    title: str | None
+    text: str
+    char_start: int
+    char_end: int
+    demands: list[str]
+    speaker: str | None
+    stance: str | None
+    group_id: int | None
+    new: bool
+    created_at: datetime
+
+
+def iter_statements(
+    session: Session, *, demand: str | None = None, speaker: str | None = None, since: datetime | None = None,
+    limit: int = 10_000,
+) -> list[StatementRow]:
+    query = (
+        select(Statement, Article.canonical_url, Article.outlet, Article.title)
+        .join(Article, Article.id == Statement.article_id)
+        .order_by(Statement.id)
+    )
+    if since is not None:
+        query = query.where(Statement.created_at >= since)
+    if speaker:
+        query = query.where(Statement.speaker.ilike(f"%{speaker.replace('%', '').replace('_', '')}%"))
+    rows = []
+    for st, url, outlet, title in session.execute(query.limit(limit)):
+        if demand and demand not in (st.demands or []):
+            continue
+        rows.append(StatementRow(st.id, st.article_id, url, outlet, title, st.text, st.char_start, st.char_end,
+                                 list(st.demands or []), st.speaker, st.stance, st.group_id, st.is_new, st.created_at))
+    return rows

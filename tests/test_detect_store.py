@@ -1,0 +1,43 @@
+"""The detect step on a real database (SQLite and PostgreSQL): idempotent, one alert per statement."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from monitor.app import open_monitor
+from monitor.config import Settings
+from monitor.detect_step import detect_articles
+from monitor.pipeline import ingest_paths
+from monitor.store.models import Alert, Statement, StatementGroup
+from monitor.store.statements import iter_statements
+
+SEEDS = Path(__file__).parents[1] / "seeds"
+NOW = datetime(2022, 1, 24, tzinfo=UTC)
+
+
+def _counts(m: object) -> tuple[int, int, int]:
+    with m.session() as s:  # type: ignore[attr-defined]
+        return (s.scalar(select(func.count()).select_from(Statement)) or 0,
+                s.scalar(select(func.count()).select_from(StatementGroup)) or 0,
+                s.scalar(select(func.count()).select_from(Alert)) or 0)
+
+
+def test_detect_seeds_idempotent_with_repeats(settings: Settings) -> None:
+    with open_monitor(settings) as m:
+        ingest_paths(m, [SEEDS], NOW)
+        first = detect_articles(m, NOW)
+        assert first.articles == 5 and not first.errors
+        counts = _counts(m)
+        again = detect_articles(m, NOW + timedelta(hours=1))
+        assert again.articles == 0 and _counts(m) == counts
+        statements, groups, alerts = counts
+        assert groups == alerts == first.new_groups and statements > groups
+        assert 36 <= alerts <= 54
+        with m.session() as s:
+            assert (s.scalar(select(func.max(StatementGroup.source_count))) or 0) >= 2
+            rows = iter_statements(s, demand="posture_1997")
+        assert rows and all("posture_1997" in r.demands for r in rows)
+        assert any(r.new for r in rows)

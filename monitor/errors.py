@@ -44,6 +44,8 @@ class SourceError(MonitorError):
 class FetchError(MonitorError):
     """An HTTP fetch failed; ``kind`` is a stable error kind such as ``timeout``."""
 
+    retry_after_s: float | None = None  # the server's Retry-After, when it sent one (fetch stage)
+
     def __init__(self, url: str, reason: str, kind: str = "network") -> None:
         super().__init__(f"{reason}: {url}")
         self.url, self.reason, self.kind = url, reason, kind

@@ -7,8 +7,9 @@ gold sentence it overlaps most, and a gold sentence takes the union of the label
 
 Scores:
 - per label and micro precision / recall / F1 over (sentence, label) pairs;
-- speaker and stance accuracy over gold-labelled sentences (a missed sentence counts as wrong;
-  speakers compare through ``same_speaker``, which the caller builds from the actor list);
+- speaker and stance accuracy over gold statements the system detected (misses already cost
+  recall), and the stricter ``*_all`` variants over every gold statement (a miss counts as wrong);
+  speakers compare through ``same_speaker``, which the caller builds from the actor list;
 - B-cubed F1 of predicted groups over gold-clustered sentences (unassigned = singleton);
 - alerts: distinct predicted groups vs distinct gold clusters.
 """
@@ -74,6 +75,8 @@ class Scores:
     gold_clusters: int
     sentences: int
     unaligned_gold: int
+    speaker_accuracy_all: float  # over every gold statement: a missed statement counts as wrong
+    stance_accuracy_all: float
     errors: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -126,7 +129,7 @@ def score(
     aligned = _align(gold, predicted, spans)
     label_names = sorted({lab for g in gold for lab in g.labels} | {lab for p in predicted for lab in p.labels})
     counts = {lab: [0, 0, 0] for lab in label_names}
-    speaker_ok = stance_ok = labelled = 0
+    speaker_ok = stance_ok = labelled = detected = speaker_all = stance_all = 0
     errors: list[dict[str, Any]] = []
     for g in gold:
         preds = aligned.get((g.doc, g.i), [])
@@ -141,8 +144,14 @@ def score(
         main = _main(preds)
         if g.labels:
             labelled += 1
-            speaker_ok += same(main.speaker if main else None, g.speaker)
-            stance_ok += bool(main and main.labels and main.stance == g.stance)
+            hit_speaker = same(main.speaker if main else None, g.speaker)
+            hit_stance = bool(main and main.labels and main.stance == g.stance)
+            speaker_all += hit_speaker
+            stance_all += hit_stance
+            if main and main.labels:
+                detected += 1
+                speaker_ok += hit_speaker
+                stance_ok += hit_stance
         if set(g.labels) != pred_labels or (g.labels and main and not same(main.speaker, g.speaker)):
             errors.append({"doc": g.doc, "i": g.i, "text": g.text[:200], "gold": sorted(g.labels),
                            "pred": sorted(pred_labels), "gold_speaker": g.speaker,
@@ -152,8 +161,9 @@ def score(
     bp, br, bf = _bcubed(gold, aligned)
     alerts = len({p.group for p in predicted if p.group and p.doc in texts})
     clusters = len({g.cluster for g in gold if g.cluster})
-    return Scores(per, micro, _ratio(speaker_ok, labelled), _ratio(stance_ok, labelled), bp, br, bf, alerts,
-                  clusters, len(gold), len(gold) - len(spans), errors)
+    return Scores(per, micro, _ratio(speaker_ok, detected), _ratio(stance_ok, detected), bp, br, bf, alerts,
+                  clusters, len(gold), len(gold) - len(spans), _ratio(speaker_all, labelled),
+                  _ratio(stance_all, labelled), errors)
 
 
 def _align(
@@ -250,7 +260,7 @@ def predict_texts(
         for k, r in enumerate(results):
             group = groups.get(k)
             preds.append(PredictedSentence(doc, r.segment.start, r.segment.end, r.labels,
-                                           r.speaker.name if r.speaker else None, r.stance,
+                                           r.speaker.name if r.speaker and r.labels else None, r.stance,
                                            str(group) if group is not None else None))
     return preds
 

@@ -57,12 +57,15 @@ class SqlGroupIndex:
 
     def candidates(self, fp: Fingerprint, now: datetime) -> list[Candidate]:
         keys = lookup_keys(fp, now)
+        groups = select(GroupKey.group_id).where(GroupKey.key.in_(keys))
         rows = self.session.execute(
-            select(StatementGroup.id, StatementGroup.first_statement_id, StatementGroup.fingerprint)
-            .where(StatementGroup.id.in_(select(GroupKey.group_id).where(GroupKey.key.in_(keys))))
-            .limit(MAX_CANDIDATES)
+            select(Statement.id, Statement.group_id, Statement.evidence)
+            .where(Statement.group_id.in_(groups)).order_by(Statement.id).limit(MAX_CANDIDATES)
         ).all()
-        return [Candidate(r.first_statement_id or 0, r.id, fingerprint_from_json(r.fingerprint or {})) for r in rows]
+        return [
+            Candidate(r.id, r.group_id, fingerprint_from_json((r.evidence or {}).get("fingerprint") or {}))
+            for r in rows
+        ]
 
     def add(self, fp: Fingerprint, group_id: int | None, now: datetime, position: int) -> tuple[int, int]:
         result = self.results[position]
@@ -80,7 +83,7 @@ class SqlGroupIndex:
             insert(GroupKey).values([{"key": k, "group_id": group_id} for k in blocking_keys(fp, now)])
             .on_conflict_do_nothing()
         )
-        statement_id = self._add_statement(result, group_id, now, opened)
+        statement_id = self._add_statement(result, fp, group_id, now, opened)
         return statement_id, group_id
 
     def _open_group(self, fp: Fingerprint, result: SentenceResult, now: datetime) -> int:
@@ -98,14 +101,14 @@ class SqlGroupIndex:
         self.new_alerts.append(alert.id)
         return group.id
 
-    def _add_statement(self, result: SentenceResult, group_id: int, now: datetime, opened: bool) -> int:
+    def _add_statement(self, result: SentenceResult, fp: Fingerprint, group_id: int, now: datetime, opened: bool) -> int:
         seg = result.segment
         statement = Statement(
             article_id=self.article_id, sentence_index=seg.index, char_start=seg.start, char_end=seg.end,
             text=seg.text, demands=list(result.labels), speaker=result.speaker.name if result.speaker else None,
             speaker_cue=result.speaker.cue if result.speaker else None, stance=result.stance, group_id=group_id,
             is_new=opened, similarity=None,
-            evidence=_evidence(result), created_at=now,
+            evidence={**_evidence(result), "fingerprint": fingerprint_to_json(fp)}, created_at=now,
         )
         self.session.add(statement)
         self.session.flush()

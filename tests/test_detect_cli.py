@@ -1,0 +1,29 @@
+"""CLI: monitor eval on the seed gold set, detect and statements on a configured database."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+import monitor.cli.detect_cmds  # noqa: F401  (registers the commands)
+from monitor.cli import main
+
+ROOT = Path(__file__).parents[1]
+
+
+def test_eval_json_meets_targets(tmp_path: Path) -> None:
+    cfg = tmp_path / "monitor.toml"
+    cfg.write_text(f'data_dir = "{tmp_path}"\n', encoding="utf-8")
+    result = CliRunner().invoke(main, ["--config", str(cfg), "eval", str(ROOT / "tests/data/eval/seeds_gold.jsonl"),
+                                       "--docs", str(ROOT / "seeds"), "--json"])
+    assert result.exit_code == 0, result.output
+    scores = json.loads(result.output)
+    assert scores["micro_f1"] >= 0.85 and scores["bcubed_f1"] >= 0.85
+    assert 36 <= scores["alerts"] <= 54
+
+
+def test_eval_missing_docs_is_an_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["eval", str(ROOT / "tests/data/eval/seeds_gold.jsonl"), "--docs", str(tmp_path)])
+    assert result.exit_code == 1 and "missing documents" in result.output

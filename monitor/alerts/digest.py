@@ -68,11 +68,10 @@ def _group(items: Sequence[AlertItem], labels: Mapping[str, str]) -> list[dict[s
 def digest_subject(counts: Mapping[str, int], labels: Mapping[str, str], prefix: str = "monitor") -> str:
     """``monitor: 3 new statements (NATO expansion 2, Deployments 1)``, sanitised."""
     total = sum(counts.values())
-    if not total:
-        return header_text(f"{prefix}: no new statements")
     noun = "statement" if total == 1 else "statements"
     per = ", ".join(f"{labels.get(d, d)} {n}" for d, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-    return header_text(f"{prefix}: {total} new {noun} ({per})")
+    subject = f"{prefix}: {total} new {noun} ({per})" if total else f"{prefix}: no new statements"
+    return header_text(subject)
 
 
 def render_digest(

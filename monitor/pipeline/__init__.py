@@ -9,6 +9,7 @@ it stores nothing twice (the database's unique keys decide).
 - ``alerts``: digests and webhooks
 """
 
+from monitor.pipeline.alerts import DeliveryReport, preview_digest, send_digest, send_webhooks
 from monitor.pipeline.ingest import (
     IngestReport,
     Progress,
@@ -18,4 +19,7 @@ from monitor.pipeline.ingest import (
     sync_sources,
 )
 
-__all__ = ["IngestReport", "Progress", "ingest_file_sources", "ingest_paths", "run_stage", "sync_sources"]
+__all__ = [
+    "DeliveryReport", "IngestReport", "Progress", "ingest_file_sources", "ingest_paths", "preview_digest",
+    "run_stage", "send_digest", "send_webhooks", "sync_sources",
+]

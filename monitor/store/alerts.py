@@ -1,0 +1,277 @@
+"""Repository functions for alerts and the delivery outbox (digest e-mails, webhook POSTs).
+
+Exactly-once bookkeeping lives here: a delivery row (with its Message-ID or idempotency key,
+unique) and the alerts it carries are written in one transaction *before* anything is sent;
+rows are claimed with a conditional UPDATE so two processes never send the same delivery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.orm import Session
+
+from monitor.alerts.table import Change, decide_change, decide_mutes
+from monitor.alerts.values import AlertItem, AlertStatus, DeliveryStatus, FailingSource, SourceRef
+from monitor.config import MuteRule
+from monitor.store.models import Alert, Article, Delivery, DeliveryAlert, Source, Statement, StatementGroup
+
+D = DeliveryStatus
+#: statuses of a delivery that hold on to their alerts (a newer delivery must not carry them again)
+HOLDING = (D.SENDING.value, D.RETRY.value, D.SENT.value)
+
+
+# --- reading alerts -------------------------------------------------------------------------
+
+
+def _alert_query(*, status: Sequence[str] = (), demand: str | None = None, speaker: str | None = None,
+                 since: datetime | None = None, ids: Sequence[int] | None = None) -> Any:
+    q = select(Alert, StatementGroup).join(StatementGroup, StatementGroup.id == Alert.group_id)
+    if status:
+        q = q.where(Alert.status.in_(list(status)))
+    if demand:
+        q = q.where(Alert.demand == demand)
+    if speaker:
+        q = q.where(StatementGroup.speaker.ilike(f"%{_like_escape(speaker)}%", escape="\\"))
+    if since is not None:
+        q = q.where(Alert.created_at >= since)
+    if ids is not None:
+        q = q.where(Alert.id.in_(list(ids)))
+    return q
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_alert_items(
+    session: Session, *, status: Sequence[str] = (), demand: str | None = None, speaker: str | None = None,
+    since: datetime | None = None, ids: Sequence[int] | None = None, limit: int | None = None,
+    with_sources: bool = False,
+) -> list[AlertItem]:
+    """Alerts (oldest first) with their statement, speaker, first source and number of sources."""
+    q = _alert_query(status=status, demand=demand, speaker=speaker, since=since, ids=ids)
+    q = q.order_by(Alert.created_at, Alert.id)
+    if limit is not None:
+        q = q.limit(limit)
+    rows = session.execute(q).all()
+    sources = _sources_by_group(session, [g.id for _, g in rows])
+    return [_item(a, g, sources.get(g.id, []), with_sources) for a, g in rows]
+
+
+def find_alert_item(session: Session, alert_id: int) -> AlertItem | None:
+    """One alert with every source that carried its statement, or None."""
+    items = list_alert_items(session, ids=[alert_id], with_sources=True)
+    return items[0] if items else None
+
+
+def _sources_by_group(session: Session, group_ids: Sequence[int]) -> dict[int, list[tuple[int, SourceRef]]]:
+    """group id -> [(statement id, source)] of every article carrying a statement of the group."""
+    out: dict[int, list[tuple[int, SourceRef]]] = {}
+    for chunk_start in range(0, len(group_ids), 500):
+        chunk = list(group_ids[chunk_start:chunk_start + 500])
+        q = (select(Statement.group_id, Statement.id, Article)
+             .join(Article, Article.id == Statement.article_id)
+             .where(Statement.group_id.in_(chunk)).order_by(Statement.id))
+        for group_id, statement_id, art in session.execute(q):
+            ref = SourceRef(art.id, art.outlet, art.title, art.canonical_url, art.published_at, art.first_seen_at)
+            out.setdefault(group_id, []).append((statement_id, ref))
+    return out
+
+
+def _item(a: Alert, g: StatementGroup, found: list[tuple[int, SourceRef]], with_sources: bool) -> AlertItem:
+    by_article: dict[int, SourceRef] = {}
+    first: SourceRef | None = None
+    for statement_id, ref in found:
+        by_article.setdefault(ref.article_id, ref)
+        if statement_id == g.first_statement_id:
+            first = ref
+    ordered = sorted(by_article.values(), key=_seen_order)
+    first = first or (ordered[0] if ordered else None)
+    return AlertItem(
+        id=a.id, group_id=g.id, demand=a.demand, demands=tuple(str(d) for d in (a.demands or [a.demand])),
+        status=a.status, created_at=a.created_at, text=g.canonical_text, speaker=g.speaker, stance=g.stance,
+        first_source=first, source_count=max(len(by_article), 1 if first else 0),
+        notified_at=a.notified_at, acknowledged_at=a.acknowledged_at, muted_at=a.muted_at,
+        mute_reason=a.mute_reason, sources=tuple(ordered) if with_sources else (),
+    )
+
+
+def _seen_order(ref: SourceRef) -> tuple[bool, str, int]:
+    """Earliest first: the article's first sighting (else its publication date), then its id."""
+    seen = ref.first_seen_at or ref.published_at
+    return (seen is None, seen.isoformat() if seen else "", ref.article_id)
+
+
+# --- changing alerts ------------------------------------------------------------------------
+
+
+def change_alerts(session: Session, ids: Iterable[int], action: str, now: datetime,
+                  reason: str | None = None) -> list[Change]:
+    """Apply ``action`` (acknowledge | mute) to each alert; unknown ids are reported as skipped."""
+    wanted = list(dict.fromkeys(ids))
+    current: dict[int, str] = {i: st for i, st in session.execute(select(Alert.id, Alert.status).where(Alert.id.in_(wanted)))}
+    changes = []
+    for alert_id in wanted:
+        if alert_id not in current:
+            changes.append(Change(alert_id, {}, skipped="no such alert"))
+            continue
+        change = decide_change(alert_id, current[alert_id], action, now, reason)
+        if change.values:
+            done = session.execute(update(Alert).where(Alert.id == alert_id, Alert.status == current[alert_id])
+                                   .values(**change.values))
+            if done.rowcount != 1:  # type: ignore[attr-defined]
+                change = Change(alert_id, {}, skipped="changed concurrently; try again")
+        changes.append(change)
+    return changes
+
+
+def mark_notified(session: Session, alert_ids: Sequence[int], now: datetime) -> int:
+    """new -> notified for the given alerts (others keep their state); returns how many changed."""
+    if not alert_ids:
+        return 0
+    done = session.execute(update(Alert).where(Alert.id.in_(list(alert_ids)), Alert.status == AlertStatus.NEW.value)
+                           .values(status=AlertStatus.NOTIFIED.value, notified_at=now))
+    return int(done.rowcount)  # type: ignore[attr-defined]
+
+
+def apply_mute_rules(session: Session, rules: Sequence[MuteRule], now: datetime) -> list[int]:
+    """Mute every ``new`` alert a configured rule matches; returns their ids."""
+    if not rules:
+        return []
+    items = list_alert_items(session, status=[AlertStatus.NEW.value])
+    muted = []
+    for alert_id, reason in decide_mutes(items, rules):
+        if change_alerts(session, [alert_id], "mute", now, reason)[0].values:
+            muted.append(alert_id)
+    return muted
+
+
+# --- the outbox -----------------------------------------------------------------------------
+
+
+def _held(channel: str) -> Any:
+    """An EXISTS clause: the alert is carried by a holding delivery of ``channel``."""
+    return exists().where(
+        DeliveryAlert.alert_id == Alert.id, DeliveryAlert.delivery_id == Delivery.id,
+        Delivery.channel == channel, Delivery.status.in_(HOLDING),
+    )
+
+
+def pending_alert_ids(session: Session, channel: str, *, statuses: Sequence[str] = (AlertStatus.NEW.value,),
+                      since: datetime | None = None) -> list[int]:
+    """Alerts in ``statuses`` that no sending, retrying or sent delivery of ``channel`` carries."""
+    q = select(Alert.id).where(Alert.status.in_(list(statuses)), ~_held(channel))
+    if since is not None:
+        q = q.where(Alert.created_at >= since)
+    return list(session.scalars(q.order_by(Alert.created_at, Alert.id)))
+
+
+def add_delivery(
+    session: Session, *, channel: str, kind: str, key: str, alert_ids: Sequence[int], now: datetime,
+    claim_until: datetime, attempts: int = 0, **values: Any,
+) -> int | None:
+    """Write a delivery, already claimed (status ``sending`` until ``claim_until``), with its
+    alerts. Returns its id, or None when a delivery with this key exists already."""
+    if session.scalar(select(Delivery.id).where(Delivery.idempotency_key == key)) is not None:
+        return None
+    row = Delivery(channel=channel, kind=kind, idempotency_key=key, status=D.SENDING.value, attempts=attempts,
+                   created_at=now, next_attempt_at=claim_until, **values)
+    session.add(row)
+    session.flush()
+    session.add_all([DeliveryAlert(delivery_id=row.id, alert_id=a) for a in dict.fromkeys(alert_ids)])
+    session.flush()
+    return row.id
+
+
+def _due(now: datetime, include_waiting: bool) -> Any:
+    """Retries whose time has come (any retry with ``include_waiting``), and rows a crashed run
+    left ``sending`` whose claim has expired."""
+    retry = Delivery.status == D.RETRY.value
+    if not include_waiting:
+        retry = and_(retry, or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))
+    stale = and_(Delivery.status == D.SENDING.value,
+                 or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))
+    return or_(retry, stale)
+
+
+def due_deliveries(session: Session, channel: str, now: datetime, *, include_waiting: bool = False) -> list[Delivery]:
+    """Deliveries of ``channel`` to send again now (oldest first)."""
+    q = select(Delivery).where(Delivery.channel == channel, _due(now, include_waiting))
+    return list(session.scalars(q.order_by(Delivery.created_at, Delivery.id)))
+
+
+def claim_delivery(session: Session, delivery_id: int, now: datetime, claim_until: datetime, *,
+                   include_waiting: bool = False) -> bool:
+    """Atomically take a due delivery (only one process wins) and mark it ``sending``."""
+    done = session.execute(update(Delivery).where(Delivery.id == delivery_id, _due(now, include_waiting))
+                           .values(status=D.SENDING.value, next_attempt_at=claim_until))
+    return bool(done.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def last_sent_at(session: Session, channel: str) -> datetime | None:
+    """When the last delivery of ``channel`` that was sent had been composed."""
+    q = select(Delivery.created_at).where(Delivery.channel == channel, Delivery.status == D.SENT.value)
+    return session.scalar(q.order_by(Delivery.created_at.desc()).limit(1))
+
+
+def waiting_until(session: Session, channel: str, now: datetime) -> datetime | None:
+    """When ``channel`` may compose a new delivery: a retry waiting for its time, or the pause
+    after a permanent failure, blocks new deliveries until then (None: not blocked)."""
+    q = select(Delivery.next_attempt_at).where(
+        Delivery.channel == channel, Delivery.status.in_([D.RETRY.value, D.FAILED.value]),
+        Delivery.next_attempt_at > now,
+    ).order_by(Delivery.next_attempt_at.desc()).limit(1)
+    return session.scalar(q)
+
+
+def delivery_alert_ids(session: Session, delivery_id: int) -> list[int]:
+    q = select(DeliveryAlert.alert_id).where(DeliveryAlert.delivery_id == delivery_id).order_by(DeliveryAlert.alert_id)
+    return list(session.scalars(q))
+
+
+def get_delivery(session: Session, delivery_id: int) -> Delivery:
+    row = session.get(Delivery, delivery_id)
+    if row is None:
+        raise LookupError(f"no delivery {delivery_id}")
+    return row
+
+
+def mark_sent(session: Session, delivery_id: int, now: datetime, *, attempts: int,
+              refused: dict[str, Any] | None = None) -> None:
+    note = "; ".join(f"{r}: {v[0]} {v[1]}" for r, v in (refused or {}).items())[:500] or None
+    session.execute(update(Delivery).where(Delivery.id == delivery_id).values(
+        status=D.SENT.value, sent_at=now, attempts=attempts, next_attempt_at=None, refused=refused or None,
+        last_error_kind="recipient_refused" if refused else None, last_error=note,
+    ))
+
+
+def mark_unsent(session: Session, delivery_id: int, *, status: DeliveryStatus, attempts: int, kind: str,
+                error: str, next_attempt_at: datetime | None, refused: dict[str, Any] | None = None) -> None:
+    """Record a failed attempt: ``retry`` (transient) or ``failed`` (permanent) with its cause."""
+    session.execute(update(Delivery).where(Delivery.id == delivery_id).values(
+        status=status.value, attempts=attempts, last_error_kind=kind[:40], last_error=error[:500],
+        next_attempt_at=next_attempt_at, refused=refused or None,
+    ))
+
+
+def mark_superseded(session: Session, delivery_ids: Sequence[int]) -> None:
+    if delivery_ids:
+        session.execute(update(Delivery).where(Delivery.id.in_(list(delivery_ids)))
+                        .values(status=D.SUPERSEDED.value, next_attempt_at=None))
+
+
+def list_deliveries(session: Session, *, limit: int = 50) -> list[Delivery]:
+    return list(session.scalars(select(Delivery).order_by(Delivery.created_at.desc(), Delivery.id.desc()).limit(limit)))
+
+
+def failing_sources(session: Session, since: datetime | None) -> list[FailingSource]:
+    """Sources currently failing whose last error falls in the period (all failing ones if no period)."""
+    q = select(Source).where(Source.consecutive_failures > 0, Source.enabled.is_(True))
+    if since is not None:
+        q = q.where(and_(Source.last_error_at.is_not(None), Source.last_error_at >= since))
+    return [FailingSource(s.name, s.last_error, s.consecutive_failures, s.last_error_at)
+            for s in session.scalars(q.order_by(Source.name))]

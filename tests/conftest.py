@@ -131,3 +131,18 @@ def write_config(tmp_path: Path, db_url: str, extra: str = "", *, seeds: bool = 
 def settings(tmp_path: Path, db_url: str) -> Settings:
     """Settings on a fresh migrated database of each backend, with the seeds as the only source."""
     return load_settings(write_config(tmp_path, db_url), env={})
+
+
+# --- Prefect (flows/ tests): one temporary API server per test session --------------------------
+
+
+@pytest.fixture(scope="session")
+def prefect_backend() -> Iterator[str]:
+    """A Prefect test server for the session (~15 s once), heartbeats off (~1 s saved per flow
+    run); yields its API URL so subprocesses (`monitor run`) can use it too."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+            yield str(PREFECT_API_URL.value())

@@ -48,3 +48,36 @@ def acquire_lease(session: Session, name: str, holder: str, now: datetime, ttl: 
 
 def release_lease(session: Session, name: str, holder: str) -> None:
     session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))
+
+
+# --- pipeline lease and run summary (added for the pipeline run; see monitor/pipeline/run.py) ---
+
+
+def find_lease(session: Session, name: str) -> Lease | None:
+    return session.get(Lease, name)
+
+
+def renew_lease(session: Session, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
+    """Extend a lease we hold; False when it was lost (expired and taken by another holder)."""
+    res = session.execute(update(Lease).where(Lease.name == name, Lease.holder == holder)
+                          .values(expires_at=now + ttl))
+    return bool(res.rowcount)  # type: ignore[attr-defined]
+
+
+def take_over_lease(session: Session, name: str, old_holder: str, holder: str, now: datetime,
+                    ttl: timedelta) -> bool:
+    """Atomically replace ``old_holder`` (known to be dead) by ``holder``."""
+    res = session.execute(update(Lease).where(Lease.name == name, Lease.holder == old_holder)
+                          .values(holder=holder, expires_at=now + ttl))
+    return bool(res.rowcount)  # type: ignore[attr-defined]
+
+
+def alerts_created_since(session: Session, since: datetime, limit: int = 200) -> list[dict[str, Any]]:
+    """Alerts created at or after ``since`` with their statement text and speaker, oldest first."""
+    from monitor.store.models import Alert, StatementGroup
+
+    q = (select(Alert.id, Alert.demand, Alert.created_at, StatementGroup.speaker, StatementGroup.canonical_text)
+         .join(StatementGroup, StatementGroup.id == Alert.group_id)
+         .where(Alert.created_at >= since).order_by(Alert.id).limit(limit))
+    return [dict(id=r.id, demand=r.demand, created_at=r.created_at, speaker=r.speaker, text=r.canonical_text)
+            for r in session.execute(q)]

@@ -1,0 +1,134 @@
+"""The ``monitor`` console script: the library's command group plus ``run`` and ``serve``.
+
+``monitor/`` never imports Prefect, so the two commands that run Prefect flows are registered
+here, on the same click group. Prefect reads its settings when it is imported, so the commands
+prepare the environment first (``prefect_env``) and import the flows afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+
+from monitor.cli import EXIT_PARTIAL, core_cmds, main
+from monitor.cli.core_cmds import settings_of
+from monitor.config import Settings
+from monitor.pipeline.run import select_sources
+
+__all__ = ["main", "prefect_env"]
+
+
+def prefect_env(settings: Settings, env: MutableMapping[str, str] | None = None) -> bool:
+    """Set Prefect's environment before it is imported; True when no API server is configured
+    (ephemeral mode: a temporary server on ``$PREFECT_HOME``, by default ``<data_dir>/prefect``)."""
+    env = os.environ if env is None else env
+    env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    env.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "monitor")
+    if settings.config_path:
+        env.setdefault("MONITOR_CONFIG", settings.config_path)  # the flow loads the same configuration
+    if env.get("PREFECT_API_URL"):
+        return False
+    env.setdefault("PREFECT_HOME", str(settings.data_path / "prefect"))
+    # the first start on a fresh PREFECT_HOME creates its database (~13 s); the default 20 s is tight
+    env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    return True
+
+
+@contextmanager
+def _no_heartbeats(ephemeral: bool) -> Iterator[None]:
+    """The temporary server dies with this process, so nobody watches heartbeats: skip them
+    (~1 s per run). Against a real server they stay on: they detect crashed runs."""
+    if not ephemeral:
+        yield
+        return
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+
+
+# `run` moved here from monitor/cli/core_cmds.py: it runs the Prefect flow now.
+main.commands.pop("run", None)
+
+
+@main.command()
+@click.option("--source", "names", multiple=True, metavar="NAME", help="Only this source (repeatable).")
+@click.option("--digest/--no-digest", "send_digest", default=True, show_default=True,
+              help="Send the digest e-mail if one is due.")
+@click.pass_context
+def run(ctx: click.Context, names: tuple[str, ...], send_digest: bool) -> None:
+    """Run the pipeline once (a Prefect flow run) and print what it found.
+
+    Without PREFECT_API_URL the run uses a temporary Prefect server on <data_dir>/prefect (about
+    13 s to create on the first run, a few seconds after); with it, the run is recorded on that
+    server. Prints new articles, new alerts and failing sources."""
+    settings = settings_of(ctx)
+    try:
+        select_sources(settings, names)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    ephemeral = prefect_env(settings)
+    from flows.pipeline import pipeline
+
+    with _no_heartbeats(ephemeral):
+        result = pipeline(sources=list(names) or None, send_digest=send_digest)
+    print_summary(result)
+    if result["errors"]:
+        sys.exit(EXIT_PARTIAL)
+
+
+def print_summary(result: dict[str, Any]) -> None:
+    """The run's summary: counts, then every new alert and failing source."""
+    if result["skipped"]:
+        click.echo(f"skipped: {result['skipped']}")
+        return
+    click.echo(f"run {result['run_id']} ({result['status']}): sources {', '.join(result['sources']) or '-'}")
+    click.echo(f"articles: {len(result['new_articles'])} new, {len(result['updated_articles'])} updated, "
+               f"{result['unchanged_articles']} unchanged")
+    click.echo(f"alerts: {len(result['new_alerts'])} new")
+    for a in result["new_alerts"]:
+        speaker = f"{a['speaker']}: " if a["speaker"] else ""
+        click.echo(f"  #{a['id']} [{a['demand']}] {speaker}{' '.join(str(a['text']).split())[:160]}")
+    click.echo(f"failing sources: {len(result['failing_sources'])}")
+    for f in result["failing_sources"]:
+        click.echo(f"  {f['name']} ({f['consecutive_failures']}x {f['error_kind'] or 'error'}): {f['error'] or ''}")
+    for err in result["errors"]:
+        click.secho(f"  error: {err}", fg="yellow", err=True)
+
+
+@main.command()
+@click.option("--port", type=int, default=4200, show_default=True,
+              help="Port of the Prefect server started when PREFECT_API_URL is not set.")
+@click.pass_context
+def serve(ctx: click.Context, port: int) -> None:
+    """Schedule the pipeline from the configuration and run it until stopped (Ctrl-C).
+
+    Deployments: `pipeline` (schedule.pipeline_cron or every schedule.interval_min minutes),
+    `source-<name>` for sources with their own interval_min/schedule, and `digest`
+    (alerts.digest_schedule in alerts.timezone). Without PREFECT_API_URL it first starts a Prefect
+    server (UI at http://127.0.0.1:PORT) on <data_dir>/prefect and stops it on exit. Trigger a run
+    by hand while it serves (with PREFECT_API_URL=http://127.0.0.1:PORT/api):
+    prefect deployment run 'pipeline/pipeline' --param 'sources=["seeds"]'"""
+    settings = settings_of(ctx)
+    needs_server = prefect_env(settings)
+    from flows.serve import local_server, serve_pipeline
+
+    if not needs_server:
+        serve_pipeline(settings)
+        return
+    with local_server(port) as url:
+        click.echo(f"Prefect server: {url.removesuffix('/api')} (PREFECT_API_URL={url})")
+        serve_pipeline(settings)
+
+
+__all__ += ["core_cmds", "run", "serve", "print_summary"]
+
+if __name__ == "__main__":
+    main()

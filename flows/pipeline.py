@@ -1,0 +1,134 @@
+"""The ``pipeline`` flow: thin Prefect wiring over ``monitor.pipeline.run`` (no business rules here).
+
+Stages run as tasks, one task per source (never per article or sentence), each tagged with its
+stage. Tasks return ids and counts; texts and HTML stay in the database. The database is the
+source of truth: re-running a failed run redoes exactly what is missing, and two runs at once
+cannot store anything twice (unique keys; the ``pipeline`` lease makes the second run wait).
+
+Per-host politeness when fetching is enforced by one mechanism only: the library's own per-host
+limiter (``fetch.per_host_concurrency`` and ``fetch.per_host_delay_s`` in the configuration); the
+flow creates no Prefect concurrency limits for it.
+
+Retries: network stages retry only ``TransientFetchError`` (timeouts, connection errors, 5xx;
+``retry_transient``); local and pure stages (ingest, detection) never retry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from monitor.app import Monitor, open_monitor
+from monitor.clock import utc_now
+from monitor.config import load_settings
+from monitor.errors import MonitorError, TransientFetchError
+from monitor.pipeline import run as steps
+from monitor.pipeline.ingest import IngestReport
+
+ARTIFACT_KEY = "pipeline-summary"
+LEASE_WAIT_S = steps.LEASE_WAIT_S
+
+
+def retry_transient(task: Any, task_run: Any, state: Any) -> bool:
+    """``retry_condition_fn`` of network tasks: retry only transient fetch errors."""
+    try:
+        state.result()
+    except TransientFetchError:
+        return True
+    except BaseException:  # noqa: BLE001 - anything else fails fast
+        return False
+    return False
+
+
+@task(name="ingest-source", tags=["ingest"], cache_policy=NO_CACHE, task_run_name="ingest {name}")
+def ingest_source_task(m: Monitor, name: str, now: datetime) -> IngestReport:
+    """Local files of one source; no retries (a bad file is reported, not retried)."""
+    report = steps.ingest_source(m, name, now)
+    get_run_logger().info("source %s: %s", name, report.counts())
+    return report
+
+
+@flow(name="pipeline", log_prints=False, validate_parameters=True)
+def pipeline(sources: list[str] | None = None, since: datetime | None = None,
+             send_digest: bool = True) -> dict[str, Any]:
+    """One run: ingest files -> fetch -> detect -> alerts/digest (the stages that exist).
+
+    sources: source names (default: every enabled source of the configuration).
+    since: only articles first seen at/after this time are detected and digested (default: all pending).
+    send_digest: send the digest e-mail if one is due.
+    """
+    log = get_run_logger()
+    settings = load_settings()
+    names = steps.select_sources(settings, sources)
+    steps.check_since(since, utc_now())
+    with open_monitor(settings) as m, steps.pipeline_lease(m, wait_s=LEASE_WAIT_S) as (holder, busy):
+        if busy is not None:
+            log.warning("skipped: %s", busy)
+            summary = steps.PipelineSummary(status="skipped", sources=names, skipped=busy)
+        else:
+            summary = _run_stages(m, holder, names, utc_now())
+    publish_summary(summary)
+    return summary.as_dict()
+
+
+def _run_stages(m: Monitor, holder: str, names: list[str], now: datetime) -> steps.PipelineSummary:
+    log = get_run_logger()
+    run_id = steps.start_pipeline(m, now)
+    report = IngestReport()
+    try:
+        for name in steps.file_sources(m.settings, names):
+            report.merge(ingest_source_task(m, name, now))
+            steps.renew_pipeline_lease(m, holder, utc_now())
+    except MonitorError as exc:
+        steps.fail_pipeline(m, run_id, utc_now(), exc)
+        raise
+    summary = steps.finish_pipeline(m, run_id, now, utc_now(), names, report)
+    log.info("run %s %s: %s", run_id, summary.status, summary.counts())
+    for failure in summary.failing_sources:
+        log.warning("failing source %s (%sx): %s", failure.name, failure.consecutive_failures, failure.error)
+    return summary
+
+
+def _md(text: object, limit: int = 200) -> str:
+    """Untrusted text as an inert markdown table cell."""
+    s = " ".join(str(text or "").split())[:limit]
+    for ch in "\\|<>[]*_`#":
+        s = s.replace(ch, "\\" + ch)
+    return s
+
+
+def summary_markdown(summary: steps.PipelineSummary) -> str:
+    """The run artifact: counts, new alerts, failing sources."""
+    c = summary.counts()
+    lines = [f"# Pipeline run {summary.run_id or '-'}: {summary.status}", ""]
+    if summary.skipped:
+        lines += [f"Skipped: {_md(summary.skipped)}", ""]
+    lines += ["| new articles | updated | unchanged | new alerts | failing sources | errors |",
+              "|---:|---:|---:|---:|---:|---:|",
+              f"| {c['new_articles']} | {c['updated_articles']} | {c['unchanged_articles']} | {c['new_alerts']} "
+              f"| {c['failing_sources']} | {c['errors']} |", "", "## New alerts", ""]
+    if summary.new_alerts:
+        lines += ["| alert | demand | speaker | statement |", "|---:|---|---|---|"]
+        lines += [f"| {a['id']} | {_md(a['demand'])} | {_md(a['speaker'])} | {_md(a['text'])} |"
+                  for a in summary.new_alerts]
+    else:
+        lines.append("None.")
+    lines += ["", "## Failing sources", ""]
+    if summary.failing_sources:
+        lines += ["| source | failures | kind | last error |", "|---|---:|---|---|"]
+        lines += [f"| {_md(f.name)} | {f.consecutive_failures} | {_md(f.error_kind)} | {_md(f.error)} |"
+                  for f in summary.failing_sources]
+    else:
+        lines.append("None.")
+    if summary.errors:
+        lines += ["", "## Errors", ""] + [f"- {_md(e, 500)}" for e in summary.errors[:50]]
+    return "\n".join(lines) + "\n"
+
+
+def publish_summary(summary: steps.PipelineSummary) -> None:
+    create_markdown_artifact(key=ARTIFACT_KEY, markdown=summary_markdown(summary),
+                             description="New alerts and failing sources of this pipeline run")

@@ -24,7 +24,7 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from typing import Any, Final
 
-from monitor.config import SmtpSettings
+from monitor.config import FetchSettings, SmtpSettings
 from monitor.errors import DeliveryError
 
 DEFAULT_PORTS: Final = {"none": 25, "starttls": 587, "ssl": 465}
@@ -171,28 +171,26 @@ def slack_text(lines: Sequence[str], limit: int = 3_000) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def post_webhook(url: str, payload: Mapping[str, Any], *, key: str, timeout_s: float,
-                 allow_hosts: Sequence[str] = (), user_agent: str = "monitor") -> int:
+def post_webhook(url: str, payload: Mapping[str, Any], *, key: str, timeout_s: float, fetch: FetchSettings) -> int:
     """POST ``payload`` as JSON; returns the 2xx status. Raises DeliveryError: transient on
     network errors, timeouts, 429 and 5xx; permanent on other statuses, redirects (never
-    followed) and URLs the address policy refuses."""
+    followed) and URLs the address policy refuses (kind ``ssrf_blocked``)."""
     body = json.dumps(payload, ensure_ascii=False, default=str).encode("utf-8")
     headers = {"Content-Type": "application/json; charset=utf-8", "Idempotency-Key": key,
-               "X-Monitor-Delivery": key, "User-Agent": user_agent}
-    status = _guarded_post(url, body, headers, timeout_s, allow_hosts)
+               "X-Monitor-Delivery": key, "User-Agent": fetch.user_agent}
+    status = _guarded_post(url, body, headers, timeout_s, fetch)
     if 200 <= status < 300:
         return status
     if 300 <= status < 400:
         raise DeliveryError(url, f"HTTP {status}: redirects are not followed for webhooks",
                             kind="webhook_redirect", transient=False)
-    transient = status == 429 or status >= 500
-    raise DeliveryError(url, f"HTTP {status}", kind=f"http_{status}" if status == 429 else
-                        ("http_5xx" if status >= 500 else f"http_{status}"), transient=transient)
+    if status == 429 or status >= 500:
+        raise DeliveryError(url, f"HTTP {status}", kind="http_429" if status == 429 else "http_5xx")
+    raise DeliveryError(url, f"HTTP {status}", kind=f"http_{status}", transient=False)
 
 
-def _guarded_post(url: str, body: bytes, headers: Mapping[str, str], timeout_s: float,
-                  allow_hosts: Sequence[str]) -> int:
-    """The switch point to the fetch stage's guarded client: see monitor/alerts/webhook_http.py."""
+def _guarded_post(url: str, body: bytes, headers: Mapping[str, str], timeout_s: float, fetch: FetchSettings) -> int:
+    """Sent through the fetch stage's guarded client (monitor/alerts/webhook_http.py)."""
     from monitor.alerts import webhook_http
 
-    return webhook_http.post(url, body, headers, timeout_s=timeout_s, allow_hosts=allow_hosts)
+    return webhook_http.post(url, body, headers, timeout_s=timeout_s, fetch=fetch)

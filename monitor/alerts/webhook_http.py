@@ -1,104 +1,50 @@
-"""Interim HTTP sender for webhooks, used until the fetch stage's guarded client is wired in.
+"""Webhook POSTs through the fetch stage's guarded client (the same URL policy as fetching).
 
-It applies the project's URL policy before connecting: http(s) only, no userinfo, no
-backslash, and every address the host resolves to must be public unless it is on the operator
-allow list (``fetch.allow_hosts``: ``host``, ``host:port``, ``[v6]:port`` or CIDR). Redirects are
-never followed; the response body is read up to 64 KiB and discarded. Unlike the fetch client's
-connect-time guard this is a pre-flight check (DNS rebinding between check and connect is not
-covered): :func:`post` is the single function to switch over to ``monitor.fetch`` once its
-client is available.
+:func:`post` applies ``monitor.fetch.guard.check_url`` (http(s) only, no userinfo or backslash,
+IP literals must be public) and sends with ``monitor.fetch.client.make_client``, whose network
+backend refuses at connect time any resolved address that is not public unless it is on the
+operator allow list (``fetch.allow_hosts``). Redirects are never followed for a POST; the
+response body is read up to 64 KiB and discarded; a wall-clock deadline bounds the whole call.
+Fetch errors are translated into DeliveryError here.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import socket
-from collections.abc import Mapping, Sequence
-from urllib.parse import urlsplit
+import asyncio
+import dataclasses
+from collections.abc import Mapping
 
-import httpx
+from monitor.config import FetchSettings
+from monitor.errors import DeliveryError, FetchError, TransientFetchError
 
-from monitor.errors import DeliveryError
-
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
+MAX_RESPONSE_BYTES = 64 * 1024
 
 
-def _public(ip: str) -> bool:
-    addr = ipaddress.ip_address(ip.split("%", 1)[0])
-    if isinstance(addr, ipaddress.IPv6Address):
-        embedded = addr.ipv4_mapped or addr.sixtofour or (addr.teredo[1] if addr.teredo else None)
-        if embedded is not None:
-            return _public(str(embedded))
-    if isinstance(addr, ipaddress.IPv4Address) and addr in _CGNAT:
-        return False
-    return bool(addr.is_global) and not (addr.is_multicast or addr.is_reserved or addr.is_unspecified)
-
-
-def _split(entry: str) -> tuple[str, int | None]:
-    entry = entry.strip().lower()
-    if entry.startswith("["):
-        host, _, rest = entry[1:].partition("]")
-        port = rest[1:] if rest.startswith(":") else ""
-    elif entry.count(":") == 1:
-        host, port = entry.split(":")
-    else:
-        host, port = entry, ""
-    return host, int(port) if port.isdigit() else None
-
-
-def _allowed(host: str, ip: str, port: int, allow_hosts: Sequence[str]) -> bool:
-    """Whether the operator allow list exempts this host name or address (and port)."""
-    for entry in allow_hosts:
-        name, entry_port = _split(entry)
-        if entry_port is not None and entry_port != port:
-            continue
-        if "/" in name:
-            try:
-                if ipaddress.ip_address(ip.split("%", 1)[0]) in ipaddress.ip_network(name, strict=False):
-                    return True
-            except ValueError:
-                continue
-        elif name in (host.lower(), ip):
-            return True
-    return False
-
-
-def check_webhook_url(url: str, allow_hosts: Sequence[str] = ()) -> tuple[str, int]:
-    """(host, port) of ``url`` if the policy allows it; DeliveryError(kind=ssrf_blocked | bad_url) if not."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise DeliveryError(url, "only http(s) URLs are allowed", kind="bad_url", transient=False)
-    if "\\" in url or "@" in parts.netloc or any(ord(c) < 33 for c in url):
-        raise DeliveryError(url, "URL with userinfo, backslash or control characters", kind="bad_url",
-                            transient=False)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+def post(url: str, body: bytes, headers: Mapping[str, str], *, timeout_s: float, fetch: FetchSettings) -> int:
+    """POST ``body``; the HTTP status (a redirect status is returned, not followed)."""
     try:
-        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
-    except OSError as exc:
-        raise DeliveryError(url, f"cannot resolve {parts.hostname!r}: {exc}", kind="network") from exc
-    for *_, sockaddr in infos:
-        ip = str(sockaddr[0])
-        if not _public(ip) and not _allowed(parts.hostname, ip, port, allow_hosts):
-            raise DeliveryError(url, f"refused to connect to {ip} port {port}: not a public address",
-                                kind="ssrf_blocked", transient=False)
-    return parts.hostname, port
+        return asyncio.run(_post(url, body, dict(headers), timeout_s, fetch))
+    except FetchError as exc:
+        transient = isinstance(exc, TransientFetchError)
+        raise DeliveryError(url, exc.reason, kind=exc.kind, transient=transient) from exc
 
 
-def post(url: str, body: bytes, headers: Mapping[str, str], *, timeout_s: float,
-         allow_hosts: Sequence[str] = ()) -> int:
-    """POST ``body``; the HTTP status (redirects are returned, not followed)."""
-    check_webhook_url(url, allow_hosts)
-    timeout = httpx.Timeout(timeout_s)
-    try:
-        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client, \
-                client.stream("POST", url, content=body, headers=dict(headers)) as response:
-            read = 0
-            for chunk in response.iter_raw():
-                read += len(chunk)
-                if read > 64 * 1024:
-                    break
-            return response.status_code
-    except httpx.TimeoutException as exc:
-        raise DeliveryError(url, "timed out", kind="timeout") from exc
-    except httpx.TransportError as exc:
-        raise DeliveryError(url, f"{type(exc).__name__}: {exc}", kind="network") from exc
+async def _post(url: str, body: bytes, headers: dict[str, str], timeout_s: float, fetch: FetchSettings) -> int:
+    from monitor.fetch.client import make_client
+    from monitor.fetch.errors import fetch_errors
+    from monitor.fetch.guard import AllowList, check_url
+
+    settings = dataclasses.replace(fetch, connect_timeout_s=min(fetch.connect_timeout_s, timeout_s),
+                                   read_timeout_s=min(fetch.read_timeout_s, timeout_s))
+    check_url(url, AllowList.parse(settings.allow_hosts))
+    async with make_client(settings) as client:
+        with fetch_errors(url):
+            async with asyncio.timeout(timeout_s), client.stream(
+                "POST", url, content=body, headers=headers, follow_redirects=False,
+            ) as response:
+                read = 0
+                async for chunk in response.aiter_raw():
+                    read += len(chunk)
+                    if read > MAX_RESPONSE_BYTES:
+                        break
+                return response.status_code

@@ -361,7 +361,7 @@ def _attempt_webhook(m: Monitor, hook: WebhookConfig, channel: str, delivery_id:
     attempts = attempts_before + 1
     try:
         sender.post_webhook(hook.url, _payload(hook, items, key, now), key=key, timeout_s=hook.timeout_s,
-                            allow_hosts=m.settings.fetch.allow_hosts, user_agent=m.settings.fetch.user_agent)
+                            fetch=m.settings.fetch)
     except DeliveryError as exc:
         report.status, report.error = _record_failure(m, delivery_id, attempts, exc, now), str(exc)
         return report

@@ -177,6 +177,8 @@ def preview_digest(m: Monitor, now: datetime, since: datetime | None = None) -> 
 
     muted = {i for i, _ in decide_mutes(items, m.settings.alerts.mute)}
     items = [i for i in items if i.id not in muted]
+    if not items and not m.settings.alerts.send_empty_digest:
+        return DeliveryReport(channel, "nothing_new", muted=sorted(muted))
     digest = _render(m, items, now, _period_start(m, channel, since))
     key = make_key("digest", channel, [i.id for i in items], now, _domain(m.settings.smtp.from_addr))
     return DeliveryReport(channel, "dry_run", alert_ids=list(digest.alert_ids), message_id=key,

@@ -57,10 +57,14 @@ class SqlGroupIndex:
 
     def candidates(self, fp: Fingerprint, now: datetime) -> list[Candidate]:
         keys = lookup_keys(fp, now)
-        groups = select(GroupKey.group_id).where(GroupKey.key.in_(keys))
+        # two plain index lookups (group_key primary key, then statement.group_id): a subquery with
+        # ORDER BY/LIMIT lets PostgreSQL pick a scan of the statement table instead
+        groups = list(self.session.scalars(select(GroupKey.group_id).where(GroupKey.key.in_(keys)).distinct()))
+        if not groups:
+            return []
         rows = self.session.execute(
             select(Statement.id, Statement.group_id, Statement.evidence)
-            .where(Statement.group_id.in_(groups)).order_by(Statement.id).limit(MAX_CANDIDATES)
+            .where(Statement.group_id.in_(groups[:MAX_CANDIDATES])).limit(MAX_CANDIDATES)
         ).all()
         return [
             Candidate(r.id, r.group_id, fingerprint_from_json((r.evidence or {}).get("fingerprint") or {}))

@@ -82,6 +82,7 @@ class FetchSettings:
     keep_html: bool = setting(True, "Keep the fetched HTML (compressed) for re-extraction")
     max_kept_html_bytes: int = setting(2 * 1024 * 1024, "Cap of kept HTML per article")
     extract_timeout_s: float = setting(30.0, "CPU budget of one extraction")
+    extract_workers: int = setting(-1, "Extraction worker processes; -1 = one per CPU, 0 = in-process (no time budget)")
     min_text_chars: int = setting(200, "Pages with less extracted text are not articles")
     default_interval_min: float = setting(60.0, "Default polling interval of a source")
     adaptive_interval: bool = setting(True, "Poll productive sources more often, silent ones less")

@@ -31,6 +31,8 @@ class Request(BaseHTTPRequestHandler):
         self.server.hits[path] += 1
         self.server.requests.append((path, dict(self.headers.items())))
         route = self.server.routes.get(self.path) or self.server.routes.get(path)
+        if route is None:  # prefix routes: "/a/*"
+            route = next((h for k, h in self.server.routes.items() if k.endswith("*") and path.startswith(k[:-1])), None)
         if route is None:
             self.reply(404, b"not found", "text/plain")
             return

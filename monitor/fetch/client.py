@@ -149,9 +149,12 @@ class Fetcher:
             if delay:
                 self.gate.set_delay(url, min(float(delay), 60.0))
         max_bytes, deadline = self.budget(kind)
-        with fetch_errors(url):
-            async with asyncio.timeout(deadline):
-                return await self._with_retries(url, kind, max_bytes, etag, last_modified)
+        # the host slot is taken before the deadline starts: waiting for politeness is not the
+        # server's fault; retries (and their delays) keep the slot
+        async with self.gate.slot(url):
+            with fetch_errors(url):
+                async with asyncio.timeout(deadline):
+                    return await self._with_retries(url, kind, max_bytes, etag, last_modified)
 
     async def _with_retries(self, url: str, kind: BodyKind, max_bytes: int, etag: str | None,
                             last_modified: str | None) -> FetchResult:
@@ -190,7 +193,7 @@ class Fetcher:
         hop, hops = url, [url]
         while True:
             check_url(hop, self.allow)
-            async with self.gate.slot(hop), self.client.stream("GET", hop, headers=headers) as resp:
+            async with self.client.stream("GET", hop, headers=headers) as resp:
                 location = resp.headers.get("location")
                 if resp.status_code in REDIRECT_CODES and location:
                     nxt = urljoin(hop, location.strip())

@@ -10,6 +10,7 @@ it stores nothing twice (the database's unique keys decide).
 """
 
 from monitor.pipeline.alerts import DeliveryReport, preview_digest, send_digest, send_webhooks
+from monitor.pipeline.fetch import FetchReport, SourceOutcome, fetch_sources, reextract_articles
 from monitor.pipeline.ingest import (
     IngestReport,
     Progress,

@@ -9,14 +9,22 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.store.db import insert_for
-from monitor.store.models import Article, ArticleUrl
+from monitor.store.models import Article, ArticleShingle, ArticleUrl
 from monitor.types import ArticleData, StoreOutcome
 
 _SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")
+
+# Near-duplicates (fetch stage): 64-bit simhash over word 3-grams; texts within
+# NEAR_DUPLICATE_MAX_BITS differing bits are the same story lightly edited or syndicated. The hash
+# is split into NEAR_DUPLICATE_BANDS 16-bit bands stored in article_shingle, so by pigeonhole any
+# such pair shares a band: candidates come from an indexed key lookup, never a scan.
+# (bits, bands, min words); checked on tests/test_extract_dedup.py's edited/syndicated pairs
+NEAR_DUPLICATE_MAX_BITS, NEAR_DUPLICATE_BANDS, NEAR_DUPLICATE_MIN_WORDS = 3, 4, 40
 
 
 def content_hash(text: str) -> str:
@@ -30,6 +38,54 @@ def compress_html(html: str | None, max_bytes: int) -> bytes | None:
         return None
     data = gzip.compress(html.encode("utf-8"), compresslevel=6)
     return data if len(data) <= max_bytes else None
+
+
+def simhash(text: str) -> int | None:
+    """64-bit simhash of a text's word 3-grams (signed, to fit BIGINT); None for short texts."""
+    words = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    if len(words) < NEAR_DUPLICATE_MIN_WORDS:
+        return None
+    weights = [0] * 64
+    for i in range(len(words) - 2):
+        h = int.from_bytes(hashlib.blake2b(" ".join(words[i:i + 3]).encode(), digest_size=8).digest(), "big")
+        for bit in range(64):
+            weights[bit] += 1 if h >> bit & 1 else -1
+    value = sum(1 << bit for bit in range(64) if weights[bit] > 0)
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _bands(value: int) -> list[str]:
+    unsigned = value & 0xFFFFFFFFFFFFFFFF
+    width = 64 // NEAR_DUPLICATE_BANDS
+    return [f"s{i}:{unsigned >> (i * width) & ((1 << width) - 1):x}" for i in range(NEAR_DUPLICATE_BANDS)]
+
+
+def _distance(a: int, b: int) -> int:
+    return ((a ^ b) & 0xFFFFFFFFFFFFFFFF).bit_count()
+
+
+def find_near_duplicate(session: Session, value: int | None) -> int | None:
+    """The original (root) article whose simhash is within NEAR_DUPLICATE_MAX_BITS, if any."""
+    if value is None:
+        return None
+    rows = session.execute(
+        select(Article.id, Article.simhash, Article.duplicate_of_id)
+        .join(ArticleShingle, ArticleShingle.article_id == Article.id)
+        .where(ArticleShingle.key.in_(_bands(value))).order_by(Article.id).limit(200)
+    ).all()
+    for article_id, other, root in rows:
+        if other is not None and _distance(value, other) <= NEAR_DUPLICATE_MAX_BITS:
+            return int(root or article_id)
+    return None
+
+
+def _add_shingles(session: Session, article_id: int, value: int | None) -> None:
+    if value is None:
+        return
+    ins = insert_for(session)(ArticleShingle)
+    for key in _bands(value):
+        session.execute(ins.values(key=key, article_id=article_id).on_conflict_do_nothing(
+            index_elements=["key", "article_id"]))
 
 
 def find_article_by_url(session: Session, url: str) -> int | None:
@@ -58,8 +114,11 @@ def upsert_article(
     if same_text is not None:
         _add_urls(session, same_text, urls, now)
         return StoreOutcome(same_text, created=False)
+    near = simhash(data.text) if not data.is_partial else None
+    if duplicate_of is None:
+        duplicate_of = find_near_duplicate(session, near)
     ins = insert_for(session)(Article).values(
-        canonical_url=data.url, content_hash=digest, title=data.title, author=data.author,
+        canonical_url=data.url, content_hash=digest, simhash=near, title=data.title, author=data.author,
         outlet=data.outlet, published_at=data.published_at, language=data.language, text=data.text,
         summary=data.summary, is_partial=data.is_partial, first_seen_at=now, updated_at=now,
         source_id=source_id, duplicate_of_id=duplicate_of, extractor=data.extractor,
@@ -70,6 +129,8 @@ def upsert_article(
     if new_id is None:  # a concurrent writer stored the same URL first
         new_id = session.scalar(select(Article.id).where(Article.canonical_url == data.url))
         assert new_id is not None
+    else:
+        _add_shingles(session, new_id, near)
     _add_urls(session, new_id, urls, now)
     return StoreOutcome(new_id, created=created, duplicate_of=duplicate_of)
 
@@ -81,12 +142,15 @@ def _update_if_changed(session: Session, article_id: int, data: ArticleData, dig
         return False
     if data.is_partial and not current.is_partial:
         return False  # never replace a full text by a fragment
+    near = simhash(data.text) if not data.is_partial else None
     session.execute(
         update(Article).where(Article.id == article_id).values(
             content_hash=digest, text=data.text, title=data.title or current.title,
-            is_partial=data.is_partial, updated_at=now, detected_at=None,
+            is_partial=data.is_partial, updated_at=now, detected_at=None, simhash=near,
         )
     )
+    session.execute(delete(ArticleShingle).where(ArticleShingle.article_id == article_id))
+    _add_shingles(session, article_id, near)
     return True
 
 
@@ -113,3 +177,28 @@ def article_urls(session: Session, article_id: int) -> list[str]:
 
 def count_articles(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Article)) or 0
+
+
+# --- re-extraction (fetch stage) -----------------------------------------------------------------
+
+
+def kept_html_ids(session: Session, ids: Sequence[int] | None = None) -> list[int]:
+    """Ids of articles whose fetched HTML was kept (candidates for ``monitor reextract``)."""
+    q = select(Article.id).where(Article.html_gz.is_not(None)).order_by(Article.id)
+    if ids:
+        q = q.where(Article.id.in_(list(ids)))
+    return list(session.scalars(q))
+
+
+def kept_html(session: Session, article_id: int) -> tuple[str, str, str | None] | None:
+    """(canonical URL, decompressed HTML, outlet) of an article with kept HTML."""
+    row = session.execute(select(Article.canonical_url, Article.html_gz, Article.outlet)
+                          .where(Article.id == article_id)).one_or_none()
+    if row is None or row.html_gz is None:
+        return None
+    return row.canonical_url, gzip.decompress(row.html_gz).decode("utf-8"), row.outlet
+
+
+def replace_text(session: Session, article_id: int, data: ArticleData, now: datetime) -> bool:
+    """Store re-extracted text when it differs (clears detected_at so detection runs again)."""
+    return _update_if_changed(session, article_id, data, content_hash(data.text), now)

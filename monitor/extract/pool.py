@@ -1,0 +1,121 @@
+"""Extraction in worker processes with a per-document time budget.
+
+trafilatura cannot be interrupted from another thread, and one hostile page has cost 14 s and
+600 MB. Each worker is a process fed through a pipe; a document that exceeds ``timeout_s`` gets
+its worker killed and replaced, and comes back as ``NoText.TIMEOUT``. The workers also take the
+CPU-bound decoding and extraction off the fetching event loop, so a run uses several cores.
+``workers=0`` extracts in the calling process (no time budget; for tests and tiny runs).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import multiprocessing.connection
+import os
+from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from monitor.errors import ExtractError
+from monitor.extract.html import extract_page
+from monitor.types import ArticleData, NoText
+
+Job = tuple[bytes, "str | None", str, int, "str | None", int]
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def _worker_main(conn: multiprocessing.connection.Connection) -> None:
+    while True:
+        try:
+            job = conn.recv()
+        except EOFError:
+            return
+        body, charset, url, min_chars, outlet, max_bytes = job
+        result = extract_page(body, charset, url, min_chars=min_chars, outlet=outlet, max_bytes=max_bytes)
+        conn.send(result)
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    conn: multiprocessing.connection.Connection
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class ExtractPool:
+    """``async with ExtractPool(workers, timeout_s) as pool: await pool.extract(...)``."""
+
+    def __init__(self, workers: int, timeout_s: float) -> None:
+        self.workers, self.timeout_s = workers, timeout_s
+        self._ctx: Any = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
+                                                     else "spawn")
+        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        self._all: list[_Worker] = []
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._ctx.Pipe()
+        proc = self._ctx.Process(target=_worker_main, args=(child,), daemon=True, name="monitor-extract")
+        proc.start()
+        child.close()
+        worker = _Worker(proc, parent)
+        self._all.append(worker)
+        return worker
+
+    async def __aenter__(self) -> ExtractPool:
+        if self.workers > 0:
+            import trafilatura  # noqa: F401 - imported once here, inherited by forked workers
+
+        for _ in range(self.workers):
+            self._idle.put_nowait(self._spawn())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for w in self._all:
+            if w.process.is_alive():
+                w.conn.close()
+                w.process.join(1)
+                if w.process.is_alive():
+                    w.process.kill()
+                    w.process.join(1)
+        self._all.clear()
+
+    async def extract(self, body: bytes, charset: str | None, url: str, *, min_chars: int,
+                      outlet: str | None, max_bytes: int) -> ArticleData | NoText:
+        if self.workers <= 0:
+            return extract_page(body, charset, url, min_chars=min_chars, outlet=outlet, max_bytes=max_bytes)
+        worker = await self._idle.get()
+        outcome: ArticleData | NoText | str = "cancelled"
+        try:
+            outcome = await asyncio.to_thread(self._roundtrip, worker, (body, charset, url, min_chars, outlet, max_bytes))
+        finally:
+            if isinstance(outcome, str):  # timed out, died or cancelled mid-job: replace the worker
+                worker.kill()
+                self._all.remove(worker)
+                worker = self._spawn()
+            self._idle.put_nowait(worker)
+        if outcome == _TIMEOUT:
+            return NoText.TIMEOUT
+        if isinstance(outcome, str):
+            raise ExtractError(url, "the extraction worker died", "extract_crash")
+        return outcome
+
+    def _roundtrip(self, worker: _Worker, job: Job) -> ArticleData | NoText | str:
+        try:
+            worker.conn.send(job)
+            if not worker.conn.poll(self.timeout_s):
+                return _TIMEOUT
+            result: ArticleData | NoText = worker.conn.recv()
+            return result
+        except (EOFError, OSError):
+            return _DIED
+
+
+_TIMEOUT, _DIED = "timeout", "died"

@@ -92,6 +92,7 @@ def print_summary(result: dict[str, Any]) -> None:
     click.echo(f"run {result['run_id']} ({result['status']}): sources {', '.join(result['sources']) or '-'}")
     click.echo(f"articles: {len(result['new_articles'])} new, {len(result['updated_articles'])} updated, "
                f"{result['unchanged_articles']} unchanged")
+    click.echo(f"detection: {result['detected_articles']} articles, {result['statements']} statements")
     click.echo(f"alerts: {len(result['new_alerts'])} new")
     for a in result["new_alerts"]:
         speaker = f"{a['speaker']}: " if a["speaker"] else ""
@@ -99,6 +100,8 @@ def print_summary(result: dict[str, Any]) -> None:
     click.echo(f"failing sources: {len(result['failing_sources'])}")
     for f in result["failing_sources"]:
         click.echo(f"  {f['name']} ({f['consecutive_failures']}x {f['error_kind'] or 'error'}): {f['error'] or ''}")
+    for line in result["deliveries"]:
+        click.echo(f"delivery: {line}")
     for err in result["errors"]:
         click.secho(f"  error: {err}", fg="yellow", err=True)
 

@@ -27,6 +27,8 @@ from monitor.clock import utc_now
 from monitor.config import load_settings
 from monitor.errors import MonitorError, TransientFetchError
 from monitor.pipeline import run as steps
+from monitor.detect_step import DetectReport
+from monitor.pipeline.alerts import DeliveryReport
 from monitor.pipeline.ingest import IngestReport
 
 ARTIFACT_KEY = "pipeline-summary"
@@ -52,6 +54,26 @@ def ingest_source_task(m: Monitor, name: str, now: datetime) -> IngestReport:
     return report
 
 
+@task(name="detect-chunk", tags=["detect"], cache_policy=NO_CACHE,
+      task_run_name="detect from article {article_ids[0]}")
+def detect_chunk_task(m: Monitor, article_ids: list[int], now: datetime) -> DetectReport:
+    """One chunk of articles (detect.batch_size); pure work on stored text, so no retries."""
+    report = steps.detect_chunk(m, article_ids, now)
+    get_run_logger().info("detected %d articles: %d statements, %d new alerts",
+                          report.articles, report.statements, len(report.alert_ids))
+    return report
+
+
+@task(name="deliver", tags=["alerts"], cache_policy=NO_CACHE)
+def deliver_task(m: Monitor, now: datetime, since: datetime | None, send_digest: bool) -> list[DeliveryReport]:
+    """Webhooks and the digest. No Prefect retries: the outbox retries failed deliveries on the
+    next run with backoff, exactly once per delivery."""
+    reports = steps.deliver(m, now, since, send_digest)
+    for r in reports:
+        get_run_logger().info("%s", r.summary())
+    return reports
+
+
 @flow(name="pipeline", log_prints=False, validate_parameters=True)
 def pipeline(sources: list[str] | None = None, since: datetime | None = None,
              send_digest: bool = True) -> dict[str, Any]:
@@ -59,7 +81,7 @@ def pipeline(sources: list[str] | None = None, since: datetime | None = None,
 
     sources: source names (default: every enabled source of the configuration).
     since: only articles first seen at/after this time are detected and digested (default: all pending).
-    send_digest: send the digest e-mail if one is due.
+    send_digest: send the digest e-mail (webhooks are always sent).
     """
     log = get_run_logger()
     settings = load_settings()
@@ -70,23 +92,29 @@ def pipeline(sources: list[str] | None = None, since: datetime | None = None,
             log.warning("skipped: %s", busy)
             summary = steps.PipelineSummary(status="skipped", sources=names, skipped=busy)
         else:
-            summary = _run_stages(m, holder, names, utc_now())
+            summary = _run_stages(m, holder, names, since, send_digest)
     publish_summary(summary)
     return summary.as_dict()
 
 
-def _run_stages(m: Monitor, holder: str, names: list[str], now: datetime) -> steps.PipelineSummary:
+def _run_stages(m: Monitor, holder: str, names: list[str], since: datetime | None,
+                send_digest: bool) -> steps.PipelineSummary:
     log = get_run_logger()
+    now = utc_now()
     run_id = steps.start_pipeline(m, now)
-    report = IngestReport()
+    reports = steps.StageReports()
     try:
         for name in steps.file_sources(m.settings, names):
-            report.merge(ingest_source_task(m, name, now))
+            reports.ingest.merge(ingest_source_task(m, name, now))
             steps.renew_pipeline_lease(m, holder, utc_now())
+        for chunk in steps.detect_chunks(m, since):
+            reports.add_detect(detect_chunk_task(m, chunk, now))
+            steps.renew_pipeline_lease(m, holder, utc_now())
+        reports.deliveries = deliver_task(m, now, since, send_digest)
     except MonitorError as exc:
         steps.fail_pipeline(m, run_id, utc_now(), exc)
         raise
-    summary = steps.finish_pipeline(m, run_id, now, utc_now(), names, report)
+    summary = steps.finish_pipeline(m, run_id, utc_now(), names, reports)
     log.info("run %s %s: %s", run_id, summary.status, summary.counts())
     for failure in summary.failing_sources:
         log.warning("failing source %s (%sx): %s", failure.name, failure.consecutive_failures, failure.error)
@@ -107,9 +135,10 @@ def summary_markdown(summary: steps.PipelineSummary) -> str:
     lines = [f"# Pipeline run {summary.run_id or '-'}: {summary.status}", ""]
     if summary.skipped:
         lines += [f"Skipped: {_md(summary.skipped)}", ""]
-    lines += ["| new articles | updated | unchanged | new alerts | failing sources | errors |",
-              "|---:|---:|---:|---:|---:|---:|",
-              f"| {c['new_articles']} | {c['updated_articles']} | {c['unchanged_articles']} | {c['new_alerts']} "
+    lines += ["| new articles | updated | unchanged | detected | statements | new alerts | failing sources | errors |",
+              "|---:|---:|---:|---:|---:|---:|---:|---:|",
+              f"| {c['new_articles']} | {c['updated_articles']} | {c['unchanged_articles']} "
+              f"| {c['detected_articles']} | {c['statements']} | {c['new_alerts']} "
               f"| {c['failing_sources']} | {c['errors']} |", "", "## New alerts", ""]
     if summary.new_alerts:
         lines += ["| alert | demand | speaker | statement |", "|---:|---|---|---|"]
@@ -124,6 +153,8 @@ def summary_markdown(summary: steps.PipelineSummary) -> str:
                   for f in summary.failing_sources]
     else:
         lines.append("None.")
+    if summary.deliveries:
+        lines += ["", "## Deliveries", ""] + [f"- {_md(d, 300)}" for d in summary.deliveries]
     if summary.errors:
         lines += ["", "## Errors", ""] + [f"- {_md(e, 500)}" for e in summary.errors[:50]]
     return "\n".join(lines) + "\n"

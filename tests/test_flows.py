@@ -36,9 +36,12 @@ def test_pipeline_flow_ingests_once_and_publishes_a_summary(prefect_backend: str
 
     first = pipeline()
     assert (first["status"], len(first["new_articles"]), first["failing_sources"]) == ("ok", 5, [])
+    assert first["detected_articles"] == 5 and first["new_alerts"], first
+    assert any(line.startswith("outbox: written") for line in first["deliveries"])
     second = pipeline(sources=["seeds"], send_digest=False)
-    assert (len(second["new_articles"]), second["unchanged_articles"]) == (0, 5)
-    assert f"Pipeline run {second['run_id']}: ok" in _artifact_markdown(ARTIFACT_KEY)
+    assert (len(second["new_articles"]), second["unchanged_articles"], second["new_alerts"]) == (0, 5, [])
+    markdown = _artifact_markdown(ARTIFACT_KEY)
+    assert f"Pipeline run {second['run_id']}: ok" in markdown
 
 
 def test_pipeline_flow_rejects_bad_parameters_before_any_work(prefect_backend: str, config: Path) -> None:

@@ -1,7 +1,8 @@
-"""One pipeline run without Prefect: ingest the file sources, then (as they land) fetch, detect, alerts.
+"""One pipeline run without Prefect: ingest the file sources, detect, deliver (webhooks, digest).
 
 ``run_pipeline`` is the plain-Python composition; the Prefect flow (``flows/pipeline.py``) calls
-the same pieces (``start_pipeline``, ``ingest_source``, ``finish_pipeline``) as tasks. Both take the
+the same pieces (``start_pipeline``, ``ingest_source``, ``detect_chunk``, ``deliver``,
+``finish_pipeline``) as tasks. Fetching web sources joins when its pipeline step lands. Both take the
 ``pipeline`` lease in the database so that two runs never work at the same time (a second run
 returns a skipped summary); a lease left by a killed process on this host is taken over at once,
 one left by another host when it expires (``LEASE_TTL``, renewed after every unit of work).
@@ -25,15 +26,20 @@ from monitor.app import Monitor
 from monitor.clock import utc_now
 from monitor.config import Settings
 from monitor.errors import ConfigError, MonitorError
+from monitor.detect_step import DetectReport, detect_articles
+from monitor.pipeline.alerts import DeliveryReport, send_webhooks
+from monitor.pipeline.alerts import send_digest as deliver_digest
 from monitor.pipeline.ingest import IngestReport, ingest_file_sources, sync_sources
 from monitor.store import runs as run_repo
 from monitor.store import sources as source_repo
+from monitor.store import statements as statement_repo
 
 log = logging.getLogger(__name__)
 PIPELINE_LEASE = "pipeline"
 LEASE_TTL = timedelta(minutes=15)
 LEASE_WAIT_S = 600.0  # a run started while another holds the lease waits this long, then skips
 LEASE_POLL_S = 2.0
+MAX_DETECT_PER_RUN = 100_000
 Clock = Callable[[], datetime]
 
 
@@ -57,14 +63,18 @@ class PipelineSummary:
     new_articles: list[int] = field(default_factory=list)
     updated_articles: list[int] = field(default_factory=list)
     unchanged_articles: int = 0
+    detected_articles: int = 0
+    statements: int = 0
     new_alerts: list[dict[str, Any]] = field(default_factory=list)
     failing_sources: list[SourceFailure] = field(default_factory=list)
+    deliveries: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     skipped: str | None = None  # why nothing was done (another run holds the lease)
 
     def counts(self) -> dict[str, int]:
         return {"new_articles": len(self.new_articles), "updated_articles": len(self.updated_articles),
-                "unchanged_articles": self.unchanged_articles, "new_alerts": len(self.new_alerts),
+                "unchanged_articles": self.unchanged_articles, "detected_articles": self.detected_articles,
+                "statements": self.statements, "new_alerts": len(self.new_alerts),
                 "failing_sources": len(self.failing_sources), "errors": len(self.errors)}
 
     def as_dict(self) -> dict[str, Any]:
@@ -174,6 +184,24 @@ def pipeline_lease(m: Monitor, *, wait_s: float = 0.0, clock: Clock = utc_now,
 # --- the stages -------------------------------------------------------------------------------
 
 
+@dataclass
+class StageReports:
+    """What the stages of one run returned (ids, counts, messages)."""
+
+    ingest: IngestReport = field(default_factory=IngestReport)
+    detect: DetectReport = field(default_factory=DetectReport)
+    deliveries: list[DeliveryReport] = field(default_factory=list)
+
+    def add_detect(self, part: DetectReport) -> None:
+        d = self.detect
+        d.articles += part.articles
+        d.statements += part.statements
+        d.new_groups += part.new_groups
+        d.repeats += part.repeats
+        d.alert_ids += part.alert_ids
+        d.errors += part.errors
+
+
 def start_pipeline(m: Monitor, now: datetime) -> int:
     """Mirror the configured sources into the database and open a run row; returns the run id."""
     sync_sources(m, now)
@@ -186,22 +214,46 @@ def ingest_source(m: Monitor, name: str, now: datetime) -> IngestReport:
     return ingest_file_sources(m, now, [name])
 
 
-def finish_pipeline(m: Monitor, run_id: int, started_at: datetime, finished_at: datetime,
-                    names: Sequence[str], report: IngestReport) -> PipelineSummary:
+def detect_chunks(m: Monitor, since: datetime | None = None) -> list[list[int]]:
+    """Ids of the articles still to detect, in chunks of ``detect.batch_size`` (oldest first)."""
+    with m.session("listing articles to detect") as s:
+        ids = statement_repo.pending_article_ids(s, limit=MAX_DETECT_PER_RUN, since=since)
+    size = max(1, m.settings.detect.batch_size)
+    return [ids[i:i + size] for i in range(0, len(ids), size)]
+
+
+def detect_chunk(m: Monitor, article_ids: Sequence[int], now: datetime) -> DetectReport:
+    """Statements, groups and alerts of these articles (each in its own transaction; idempotent)."""
+    return detect_articles(m, now, article_ids=list(article_ids))
+
+
+def deliver(m: Monitor, now: datetime, since: datetime | None, send_digest: bool) -> list[DeliveryReport]:
+    """Webhooks, then the digest when asked (each channel exactly once, under its own lease)."""
+    reports = send_webhooks(m, now)
+    if send_digest:
+        reports.append(deliver_digest(m, now, since))
+    return reports
+
+
+def finish_pipeline(m: Monitor, run_id: int, finished_at: datetime, names: Sequence[str],
+                    reports: StageReports) -> PipelineSummary:
     """Close the run row and collect the summary: new articles, new alerts, failing sources."""
+    ing, det = reports.ingest, reports.detect
     summary = PipelineSummary(
-        run_id=run_id, sources=list(names), new_articles=list(report.created),
-        updated_articles=list(report.updated), unchanged_articles=len(report.unchanged),
-        errors=list(report.errors),
+        run_id=run_id, sources=list(names), new_articles=list(ing.created),
+        updated_articles=list(ing.updated), unchanged_articles=len(ing.unchanged),
+        detected_articles=det.articles, statements=det.statements,
+        deliveries=[r.summary() for r in reports.deliveries],
+        errors=[*ing.errors, *det.errors, *(r.summary() for r in reports.deliveries if r.status == "failed")],
     )
     wanted = set(names)
     with m.session("finishing a run") as s:
+        summary.new_alerts = run_repo.alerts_by_id(s, sorted(set(det.alert_ids)))
         summary.status = run_repo.finish_run(s, run_id, finished_at, summary.counts(), summary.errors)
         summary.failing_sources = [
             SourceFailure(src.name, src.last_error_kind, src.last_error, src.consecutive_failures)
             for src in source_repo.list_sources(s) if src.name in wanted and src.consecutive_failures
         ]
-        summary.new_alerts = run_repo.alerts_created_since(s, started_at)
     return summary
 
 
@@ -215,9 +267,9 @@ def run_pipeline(
     m: Monitor, now: datetime, sources: Sequence[str] | None = None, since: datetime | None = None,
     send_digest: bool = True, *, clock: Clock = utc_now, lease_wait_s: float = LEASE_WAIT_S,
 ) -> PipelineSummary:
-    """One run over the selected sources (default: all enabled): ingest files, then the stages
-    that follow. ``since`` bounds detection and the digest; ``send_digest=False`` skips the digest.
-    A failed source is reported and the run goes on; a storage error fails the run (re-raised).
+    """One run over the selected sources (default: all enabled): ingest files, detect, deliver.
+    ``since`` bounds detection and the digest; ``send_digest=False`` skips the digest e-mail.
+    A failed source or article is reported and the run goes on; a storage error fails the run.
     While another run holds the pipeline lease this one waits up to ``lease_wait_s``, then skips."""
     names = select_sources(m.settings, sources)
     check_since(since, now)
@@ -226,12 +278,16 @@ def run_pipeline(
             log.warning("pipeline run skipped: %s", busy)
             return PipelineSummary(status="skipped", sources=names, skipped=busy)
         run_id = start_pipeline(m, now)
-        report = IngestReport()
+        reports = StageReports()
         try:
             for name in file_sources(m.settings, names):
-                report.merge(ingest_source(m, name, now))
+                reports.ingest.merge(ingest_source(m, name, now))
                 renew_pipeline_lease(m, holder, clock())
+            for chunk in detect_chunks(m, since):
+                reports.add_detect(detect_chunk(m, chunk, now))
+                renew_pipeline_lease(m, holder, clock())
+            reports.deliveries = deliver(m, now, since, send_digest)
         except MonitorError as exc:
             fail_pipeline(m, run_id, clock(), exc)
             raise
-        return finish_pipeline(m, run_id, now, clock(), names, report)
+        return finish_pipeline(m, run_id, clock(), names, reports)

@@ -72,12 +72,14 @@ def take_over_lease(session: Session, name: str, old_holder: str, holder: str, n
     return bool(res.rowcount)  # type: ignore[attr-defined]
 
 
-def alerts_created_since(session: Session, since: datetime, limit: int = 200) -> list[dict[str, Any]]:
-    """Alerts created at or after ``since`` with their statement text and speaker, oldest first."""
+def alerts_by_id(session: Session, ids: list[int]) -> list[dict[str, Any]]:
+    """The given alerts with their statement text and speaker, in id order (for run summaries)."""
     from monitor.store.models import Alert, StatementGroup
 
+    if not ids:
+        return []
     q = (select(Alert.id, Alert.demand, Alert.created_at, StatementGroup.speaker, StatementGroup.canonical_text)
          .join(StatementGroup, StatementGroup.id == Alert.group_id)
-         .where(Alert.created_at >= since).order_by(Alert.id).limit(limit))
+         .where(Alert.id.in_(ids)).order_by(Alert.id))
     return [dict(id=r.id, demand=r.demand, created_at=r.created_at, speaker=r.speaker, text=r.canonical_text)
             for r in session.execute(q)]

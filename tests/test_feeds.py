@@ -133,10 +133,10 @@ def test_autodiscovery() -> None:
 
 
 CANONICAL = {
-    "tracking and fragment": ("https://News.Example/a/?utm_source=x&id=3&fbclid=y#top", "https://news.example/a?id=3"),
+    "tracking and fragment": ("https://News.Example/a/?utm_source=x&id=3&fbclid=y#top", "https://news.example/a/?id=3"),
     "default port": ("http://news.example:80/a", "http://news.example/a"),
     "root": ("https://news.example", "https://news.example/"),
-    "double slash": ("https://news.example//a//b/", "https://news.example/a/b"),
+    "double slash": ("https://news.example//a//b/", "https://news.example/a/b/"),
     "percent": ("https://news.example/%D0%BC%D0%B8%D1%80", "https://news.example/%D0%BC%D0%B8%D1%80"),
     "idn": ("https://кремль.рф/events", "https://xn--e1ajeds9e.xn--p1ai/events"),
 }

@@ -10,6 +10,7 @@ CPU-bound decoding and extraction off the fetching event loop, so a run uses sev
 from __future__ import annotations
 
 import asyncio
+import logging
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -21,6 +22,7 @@ from monitor.errors import ExtractError
 from monitor.extract.html import extract_page
 from monitor.types import ArticleData, NoText
 
+log = logging.getLogger(__name__)
 Job = tuple[bytes, "str | None", str, int, "str | None", int]
 
 
@@ -35,8 +37,16 @@ def _worker_main(conn: multiprocessing.connection.Connection) -> None:
         except EOFError:
             return
         body, charset, url, min_chars, outlet, max_bytes = job
-        result = extract_page(body, charset, url, min_chars=min_chars, outlet=outlet, max_bytes=max_bytes)
+        try:
+            result: object = extract_page(body, charset, url, min_chars=min_chars, outlet=outlet, max_bytes=max_bytes)
+        except Exception as exc:  # noqa: BLE001 - the process boundary: report, don't die (parent raises ExtractError)
+            result = _Failed(f"{type(exc).__name__}: {exc}"[:300])
         conn.send(result)
+
+
+@dataclass(frozen=True)
+class _Failed:
+    reason: str
 
 
 @dataclass
@@ -92,30 +102,38 @@ class ExtractPool:
         if self.workers <= 0:
             return extract_page(body, charset, url, min_chars=min_chars, outlet=outlet, max_bytes=max_bytes)
         worker = await self._idle.get()
-        outcome: ArticleData | NoText | str = "cancelled"
+        outcome: ArticleData | NoText | _Failed | _Lost = _Lost("cancelled")
         try:
             outcome = await asyncio.to_thread(self._roundtrip, worker, (body, charset, url, min_chars, outlet, max_bytes))
         finally:
-            if isinstance(outcome, str):  # timed out, died or cancelled mid-job: replace the worker
+            if isinstance(outcome, _Lost):  # timed out, died or cancelled mid-job: replace the worker
                 worker.kill()
                 self._all.remove(worker)
                 worker = self._spawn()
             self._idle.put_nowait(worker)
-        if outcome == _TIMEOUT:
+        if outcome == _TIMEOUT:  # NB: NoText is a str enum, hence the _Lost wrapper
             return NoText.TIMEOUT
-        if isinstance(outcome, str):
-            raise ExtractError(url, "the extraction worker died", "extract_crash")
+        if isinstance(outcome, _Failed):
+            raise ExtractError(url, f"extraction failed: {outcome.reason}", "extract_error")
+        if isinstance(outcome, _Lost):
+            raise ExtractError(url, f"the extraction worker was lost ({outcome.why})", "extract_crash")
         return outcome
 
-    def _roundtrip(self, worker: _Worker, job: Job) -> ArticleData | NoText | str:
+    def _roundtrip(self, worker: _Worker, job: Job) -> ArticleData | NoText | _Failed | _Lost:
         try:
             worker.conn.send(job)
             if not worker.conn.poll(self.timeout_s):
                 return _TIMEOUT
-            result: ArticleData | NoText = worker.conn.recv()
+            result: ArticleData | NoText | _Failed = worker.conn.recv()
             return result
-        except (EOFError, OSError):
+        except (EOFError, OSError) as exc:
+            log.warning("extraction worker %s died: %r", worker.process.pid, exc)
             return _DIED
 
 
-_TIMEOUT, _DIED = "timeout", "died"
+@dataclass(frozen=True)
+class _Lost:
+    why: str
+
+
+_TIMEOUT, _DIED = _Lost("timeout"), _Lost("died")

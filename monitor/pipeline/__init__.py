@@ -23,4 +23,5 @@ from monitor.pipeline.ingest import (
 __all__ = [
     "DeliveryReport", "IngestReport", "Progress", "ingest_file_sources", "ingest_paths", "preview_digest",
     "run_stage", "send_digest", "send_webhooks", "sync_sources",
+    "FetchReport", "SourceOutcome", "fetch_sources", "reextract_articles",  # fetch stage
 ]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from monitor.app import Monitor
-from monitor.config import SourceConfig
+from monitor.config import FetchSettings, SourceConfig
 from monitor.errors import ExtractError, FetchError, PermanentFetchError, SourceError
 from monitor.extract.pool import ExtractPool, default_workers
 from monitor.fetch.client import FetchResult, Fetcher
@@ -201,7 +201,7 @@ def _next_attempt(run: _Run, cfg: SourceConfig, src: Source, out: SourceOutcome,
 
 
 async def _poll(run: _Run, cfg: SourceConfig, out: SourceOutcome) -> None:
-    url = canonical_url(cfg.url) or cfg.url
+    url = cfg.url  # fetched as configured; items and articles are keyed on canonical URLs
     if cfg.kind == "page":
         await _poll_page(run, cfg, out, url)
         return
@@ -408,7 +408,7 @@ async def _store_page(run: _Run, cfg: SourceConfig, out: SourceOutcome, url: str
     s = run.m.settings.fetch
     with run.m.session("registering the page") as session:
         todo, unchanged = item_repo.register_items(session, out.source_id, [item_repo.ItemInput(
-            url, updated_marker=hashlib.sha256(doc.body).hexdigest()[:32])], run.now)
+            canonical_url(url) or url, updated_marker=hashlib.sha256(doc.body).hexdigest()[:32])], run.now)
     out.unchanged += unchanged
     if not todo:
         return
@@ -449,3 +449,25 @@ def reextract_articles(m: Monitor, now: datetime, ids: Sequence[int] | None = No
             changed = article_repo.replace_text(s, article_id, result, now)
         (report.updated if changed else report.unchanged).append(article_id)
     return report
+
+
+# --- what kind of source a URL is ---------------------------------------------------------------
+
+
+def detect_source_kind(settings: FetchSettings, url: str) -> tuple[str, str | None]:
+    """Fetch ``url`` once (guarded) and say what it is: ``feed``, ``sitemap``, ``home`` (an HTML page
+    announcing a feed, returned as the second value) or ``page``. Raises FetchError."""
+
+    async def probe() -> tuple[str, str | None]:
+        async with Fetcher.open(settings) as f:
+            doc = await f.get(url, kind="feed")
+        kind = sniff_document(doc.body, doc.content_type)
+        if kind in ("feed", "sitemap"):
+            return kind, None
+        if kind == "html":
+            found = discover_feeds(doc.body[:512 * 1024].decode("utf-8", "replace"), doc.final_url)
+            return ("home", found[0]) if found else ("page", None)
+        raise PermanentFetchError(url, f"neither a feed, a sitemap nor a web page ({doc.content_type or 'no type'})",
+                                  "unsupported_type")
+
+    return asyncio.run(probe())

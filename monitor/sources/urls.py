@@ -1,8 +1,9 @@
 """Canonical URLs: the key that decides whether two links are the same article (pure).
 
 ``canonical_url`` resolves a link against its base, keeps only http(s), lower-cases scheme and
-host, drops default ports, fragments and tracking parameters (``utm_*``, ``fbclid``...), and
-removes a trailing slash from non-root paths. It is idempotent.
+host, drops default ports, fragments and tracking parameters (``utm_*``, ``fbclid``...), collapses
+repeated slashes and gives an empty path ``/``. It keeps a trailing slash (``/a`` and ``/a/`` are
+different resources on many servers; stripping it costs a redirect per article). Idempotent.
 """
 
 from __future__ import annotations
@@ -51,9 +52,7 @@ def canonical_url(link: str, base: str | None = None) -> str | None:
         host = f"[{host}]"
     netloc = host if port is None or port == {"http": 80, "https": 443}[scheme] else f"{host}:{port}"
     path = quote(unquote(parts.path), safe=_SAFE_PATH) or "/"
-    path = re.sub(r"/{2,}", "/", path)
-    if len(path) > 1 and path.endswith("/"):
-        path = path.rstrip("/") or "/"
+    path = re.sub(r"/{2,}", "/", path)  # a trailing slash is kept: on many servers /a and /a/ differ
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)])
     out = urlunsplit((scheme, netloc, path, query, ""))
     return out if len(out) <= MAX_URL_CHARS else None

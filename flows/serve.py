@@ -6,8 +6,9 @@
 - ``pipeline/digest``: the whole pipeline, then the digest, on ``alerts.digest_schedule`` in
   ``alerts.timezone``.
 
-Each deployment has ``concurrency_limit=1`` (a late run is queued, never run twice at once); runs of
-different deployments that meet wait for each other on the pipeline lease in the database.
+The serve process runs one flow run at a time (``limit=1``); runs that meet anyway (a worker, a
+manual ``monitor run``) wait for each other on the pipeline lease in the database. No Prefect
+deployment concurrency limit: its slots can stay taken after a crash or a server restart.
 Manual trigger while serving: ``prefect deployment run 'pipeline/pipeline' --param 'sources=["seeds"]'``.
 """
 
@@ -15,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -23,7 +23,6 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from monitor.config import Settings, SourceConfig
@@ -73,7 +72,7 @@ def build_deployments(settings: Settings) -> list[Any]:
     return [
         pipeline.to_deployment(
             name=spec["name"], schedules=[_schedule(spec["cron"], spec["interval_min"], spec["timezone"])],
-            parameters=spec["parameters"], concurrency_limit=1, tags=["monitor"],
+            parameters=spec["parameters"], tags=["monitor"],
             description=f"monitor pipeline ({spec['name']}), scheduled from {settings.config_path}",
         )
         for spec in deployment_specs(settings)
@@ -89,12 +88,13 @@ def serve_pipeline(settings: Settings) -> None:
 
 @contextmanager
 def local_server(port: int, startup_timeout_s: float = 120.0) -> Iterator[str]:
-    """A Prefect server (``prefect server start``) on 127.0.0.1:``port`` for as long as the block runs,
+    """A Prefect server (``python -m flows.server``: ``prefect server start`` + a fix) on 127.0.0.1:``port`` for as long as the block runs,
     on ``$PREFECT_HOME``; sets ``PREFECT_API_URL`` for this process. Schedules need a real server:
     the temporary server of ephemeral mode runs no scheduler."""
     url = f"http://127.0.0.1:{port}/api"
-    exe = shutil.which("prefect", path=str(Path(sys.executable).parent)) or "prefect"
-    proc = subprocess.Popen([exe, "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+    # own session: Ctrl-C stops `serve` first (it pauses its schedules through the server), then us
+    proc = subprocess.Popen([sys.executable, "-m", "flows.server", "--host", "127.0.0.1", "--port", str(port)],
+                            start_new_session=True,
                             env={**os.environ, "PREFECT_UI_ENABLED": os.environ.get("PREFECT_UI_ENABLED", "true")})
     try:
         _wait_healthy(url, proc, startup_timeout_s)

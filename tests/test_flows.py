@@ -86,3 +86,36 @@ def test_monitor_run_prints_the_summary(prefect_backend: str, config: Path) -> N
     assert "articles: 5 new" in result.stdout and "failing sources: 0" in result.stdout
     bad = CliRunner().invoke(main, ["--config", str(config), "run", "--source", "nope"])
     assert bad.exit_code == 2 and "unknown source" in bad.output
+
+
+def test_serve_schedules_come_from_the_configuration(tmp_path: Path) -> None:
+    from flows.serve import build_deployments, deployment_specs
+    from monitor.config import load_settings
+
+    extra = ('\n[[sources]]\nname = "fast feed"\nkind = "feed"\nurl = "https://example.org/rss"\ninterval_min = 15\n'
+             '\n[schedule]\npipeline_cron = "0 * * * *"\ntimezone = "Europe/Berlin"\n'
+             '\n[alerts]\ndigest_schedule = "0 7 * * *"\ntimezone = "Europe/Moscow"\n')
+    settings = load_settings(write_config(tmp_path, "sqlite:///x.db", extra), env={})
+    specs = {s["name"]: s for s in deployment_specs(settings)}
+    assert set(specs) == {"pipeline", "source-fast-feed", "digest"}
+    assert specs["pipeline"]["parameters"] == {"sources": ["seeds"], "send_digest": False}
+    assert (specs["pipeline"]["cron"], specs["pipeline"]["timezone"]) == ("0 * * * *", "Europe/Berlin")
+    assert (specs["source-fast-feed"]["cron"], specs["source-fast-feed"]["interval_min"]) == ("", 15.0)
+    assert specs["source-fast-feed"]["parameters"] == {"sources": ["fast feed"], "send_digest": False}
+    assert specs["digest"]["parameters"] == {"send_digest": True}
+    assert (specs["digest"]["cron"], specs["digest"]["timezone"]) == ("0 7 * * *", "Europe/Moscow")
+    deployments = {d.name: d for d in build_deployments(settings)}
+    assert deployments["source-fast-feed"].schedules[0].schedule.interval.total_seconds() == 900
+    assert deployments["digest"].schedules[0].schedule.timezone == "Europe/Moscow"
+
+
+def test_prefect_yaml_deploys_the_pipeline_flow() -> None:
+    import yaml
+
+    spec = yaml.safe_load((Path(__file__).resolve().parent.parent / "prefect.yaml").read_text())
+    names = {d["name"]: d for d in spec["deployments"]}
+    assert set(names) == {"pipeline", "digest"}
+    for d in names.values():
+        assert d["entrypoint"] == "flows/pipeline.py:pipeline"
+        assert d["concurrency_limit"] == {"limit": 1, "collision_strategy": "CANCEL_NEW"}
+    assert names["digest"]["parameters"] == {"send_digest": True}

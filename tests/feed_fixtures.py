@@ -85,3 +85,10 @@ MALFORMED_RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Bad &
 <item><title>Broken CDATA <![CDATA[ oops </title></item>"""
 
 GARBAGE = "<<<>>> this is &&& not xml at all <"
+
+
+def quadratic_blowup(link: str, size: int = 100_000, refs: int = 20_000) -> str:
+    """One 100 kB entity referenced 20,000 times: 2 GB if expanded."""
+    return (f'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "{"x" * size}">]>'
+            f'<rss version="2.0"><channel><title>q</title><item><title>{"&a;" * refs}</title>'
+            f"<link>{link}</link></item></channel></rss>")

@@ -151,3 +151,16 @@ def test_canonical_url(url: str, expected: str) -> None:
 @pytest.mark.parametrize("url", ["ftp://x.example/", "mailto:a@b.example", "https://user@x.example/", "//", ""])
 def test_canonical_url_refuses(url: str) -> None:
     assert canonical_url(url) is None
+
+
+def test_quadratic_blowup_is_not_expanded() -> None:
+    from tests.feed_fixtures import quadratic_blowup
+
+    started = time.monotonic()
+    try:
+        feed = parse_feed(quadratic_blowup("https://news.example/q").encode(), FEED_URL)
+    except PermanentFetchError as exc:
+        assert exc.kind == "parse_error"
+    else:
+        assert all(len(e.title or "") <= 1000 for e in feed.entries)
+    assert time.monotonic() - started < 2

@@ -141,7 +141,8 @@ def test_hostile_sources_are_recorded_and_isolated(
     got = by_name(report)
     expected = {name: kind for name, (_, _, kind) in HOSTILE.items()} | {"evil": "ssrf_blocked", "offline": "network"}
     assert {n: got[n].error_kind for n in expected} == expected
-    assert got["good"].status == "ok" and got["good"].new == 3
+    assert got["good"].status == "ok" and got["good"].new + got["good"].unchanged == 3  # "malformed" shares urls[0]
+    assert count(cfg, Article) == 3
     assert got["malformed"].status == "ok"  # the loose parser recovered the surviving entry
     assert admin_server.hits["/admin"] == 0
     with open_monitor(load_settings(cfg, env={})) as m, m.session() as s:
@@ -345,3 +346,21 @@ def test_a_real_page_behind_a_feed(tmp_path: Path, db_url: str, http_server: Loo
     with open_monitor(load_settings(cfg, env={})) as m, m.session() as s:
         art = s.scalar(select(Article))
     assert art is not None and len(art.text) > 1000 and not art.is_partial
+
+
+def test_a_304_forever_server_still_gets_an_unconditional_fetch_daily(
+    tmp_path: Path, db_url: str, http_server: LoopbackServer
+) -> None:
+    urls = serve_articles(http_server, 2)
+    http_server.etag_route("/feed", rss([("a", urls[0], None)]), "application/rss+xml")
+    cfg = config(tmp_path, db_url, http_server, {"stale": ("feed", http_server.url("/feed"))})
+    now = utc_now()
+    run(cfg, now)
+    second, _ = run(cfg, now + timedelta(hours=2), force=True)
+    assert by_name(second)["stale"].status == "not_modified"
+    http_server.etag_route("/feed", rss([("a", urls[0], None), ("b", urls[1], None)]), "application/rss+xml")
+    third, _ = run(cfg, now + timedelta(hours=30), force=True)  # the ETag did not change, the content did
+    assert by_name(third)["stale"].new == 1
+    feed_requests = [h for p, h in http_server.requests if p == "/feed"]
+    assert "If-None-Match" not in feed_requests[0] and "If-None-Match" in feed_requests[1]
+    assert "If-None-Match" not in feed_requests[2]

@@ -63,3 +63,13 @@ def test_not_a_sitemap() -> None:
     with pytest.raises(PermanentFetchError) as info:
         parse_sitemap(b"<?xml version='1.0'?><rss/>", URL)
     assert info.value.kind == "not_a_feed"
+
+
+def test_quadratic_blowup_is_refused() -> None:
+    from tests.feed_fixtures import quadratic_blowup
+
+    body = quadratic_blowup("https://news.example/q").split("<rss")[0] + "<urlset><url><loc>&a;</loc></url></urlset>"
+    started = time.monotonic()
+    with pytest.raises(PermanentFetchError):
+        parse_sitemap(body.encode(), URL)
+    assert time.monotonic() - started < 1

@@ -25,7 +25,7 @@ def print_fetch_report(report: FetchReport, fmt: str = "table") -> None:
     """One row per source (new, updated, unchanged, partial, item errors, error), then totals."""
     rows: list[dict[str, Any]] = [
         {"source": o.name, "status": o.status, "new": o.new, "updated": o.updated, "unchanged": o.unchanged,
-         "partial": o.partial, "item_errors": o.item_errors, "error_kind": o.error_kind or "",
+         "partial": o.partial, "skipped": o.skipped, "item_errors": o.item_errors, "error_kind": o.error_kind or "",
          "error": o.error or "", "next_attempt_at": o.next_attempt_at}
         for o in report.sources
     ]

@@ -69,6 +69,7 @@ class ExtractPool:
                                                      else "spawn")
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._all: list[_Worker] = []
+        self._started = False
 
     def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe()
@@ -80,12 +81,14 @@ class ExtractPool:
         return worker
 
     async def __aenter__(self) -> ExtractPool:
-        if self.workers > 0:
-            import trafilatura  # noqa: F401 - imported once here, inherited by forked workers
+        return self  # workers start on the first document: a run of 304s never pays for them
 
+    def _start(self) -> None:
+        import trafilatura  # noqa: F401 - imported once here, inherited by forked workers
+
+        self._started = True
         for _ in range(self.workers):
             self._idle.put_nowait(self._spawn())
-        return self
 
     async def __aexit__(self, *exc: object) -> None:
         for w in self._all:
@@ -101,6 +104,8 @@ class ExtractPool:
                       outlet: str | None, max_bytes: int) -> ArticleData | NoText:
         if self.workers <= 0:
             return extract_page(body, charset, url, min_chars=min_chars, outlet=outlet, max_bytes=max_bytes)
+        if not self._started:
+            self._start()
         worker = await self._idle.get()
         outcome: ArticleData | NoText | _Failed | _Lost = _Lost("cancelled")
         try:

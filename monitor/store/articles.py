@@ -45,12 +45,12 @@ def simhash(text: str) -> int | None:
     words = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
     if len(words) < NEAR_DUPLICATE_MIN_WORDS:
         return None
-    weights = [0] * 64
-    for i in range(len(words) - 2):
-        h = int.from_bytes(hashlib.blake2b(" ".join(words[i:i + 3]).encode(), digest_size=8).digest(), "big")
-        for bit in range(64):
-            weights[bit] += 1 if h >> bit & 1 else -1
-    value = sum(1 << bit for bit in range(64) if weights[bit] > 0)
+    grams = [" ".join(words[i:i + 3]) for i in range(len(words) - 2)]
+    # one 64-character bit string per 3-gram; column b of the concatenation is s[b::64]
+    bits = "".join(format(int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "big"), "064b")
+                   for g in grams)
+    half = len(grams) / 2
+    value = sum(1 << (63 - b) for b in range(64) if bits[b::64].count("1") > half)
     return value - (1 << 64) if value >= 1 << 63 else value
 
 

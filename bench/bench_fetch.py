@@ -1,0 +1,198 @@
+"""Fetch benchmark: articles/s through `monitor fetch` vs trafilatura alone, second run, peak memory.
+
+    python bench/bench_fetch.py [--pages /work/shared/pages] [--urls 1000] [--workers 1 2]
+
+Serves the real pages (``*.html.gz``) from a loopback server behind a generated RSS feed (the
+pages repeated under distinct URLs up to ``--urls``), then, in this one run:
+
+1. times ``trafilatura.extract`` alone over the same decoded HTML, one page after another;
+2. for each ``--workers`` value, runs ``monitor --config <tmp> fetch`` in a subprocess on a fresh
+   SQLite database (pinned to one core with ``taskset -c 0`` for ``1``; both cores otherwise),
+   then a second ``monitor fetch --force`` over the unchanged feed (ETag -> 304);
+3. samples the memory of the monitor process tree every 50 ms (PSS: pages a forked worker shares
+   with its parent are counted once).
+
+Figures go to bench/RESULTS.md ("Fetching").
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+MONITOR = Path(sys.executable).parent / "monitor"
+
+
+def load_pages(folder: Path) -> list[bytes]:
+    return [gzip.decompress(p.read_bytes()) for p in sorted(folder.glob("*.html.gz"))]
+
+
+def make_server(pages: list[bytes], n_urls: int) -> ThreadingHTTPServer:
+    state: dict[str, bytes] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path == "/feed.xml":
+                if self.headers.get("If-None-Match") == '"bench"':
+                    self._reply(304, b"", {"ETag": '"bench"'})
+                else:
+                    self._reply(200, state["feed"], {"ETag": '"bench"', "Content-Type": "application/rss+xml"})
+            elif self.path.startswith("/p/"):
+                i = int(self.path[3:])
+                self._reply(200, pages[i % len(pages)], {"Content-Type": "text/html"})
+            else:
+                self._reply(404, b"", {})
+
+        def _reply(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+            self.send_response(status)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    items = "".join(f"<item><guid>p{i}</guid><link>{base}/p/{i}</link><title>Page {i}</title>"
+                    f"<description>Bench page {i}</description></item>" for i in range(n_urls))
+    state["feed"] = f'<?xml version="1.0"?><rss version="2.0"><channel><title>bench</title>{items}</channel></rss>'.encode()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def extract_alone(pages: list[bytes], n_urls: int) -> tuple[float, int]:
+    """Seconds and extracted-article count for trafilatura.extract over the same n_urls pages."""
+    from trafilatura import extract
+
+    from monitor.extract.html import decode_html
+
+    htmls = [decode_html(p)[0] for p in pages]
+    started = time.perf_counter()
+    ok = 0
+    for i in range(n_urls):
+        text = extract(htmls[i % len(htmls)], url=f"http://x/{i}", deduplicate=False, favor_precision=True,
+                       include_comments=False, include_tables=False, with_metadata=True)
+        ok += bool(text and len(text) >= 200)
+    return time.perf_counter() - started, ok
+
+
+def tree_rss_kib(pid: int) -> int:
+    total = 0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:  # PSS: pages shared after fork counted once
+                total += next(int(ln.split()[1]) for ln in f if ln.startswith("Pss:"))
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total
+
+
+def run_monitor(cmd: list[str]) -> tuple[float, int, str]:
+    """Wall seconds, peak memory (PSS) of the process tree (KiB), stdout."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, tree_rss_kib(proc.pid))
+        time.sleep(0.05)
+    out, err = proc.communicate()
+    elapsed = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.exit(f"monitor failed ({proc.returncode}):\n{out}\n{err}")
+    return elapsed, peak, out
+
+
+def stage_seconds(db: Path) -> list[float]:
+    """Durations of the recorded fetch runs (the run table), oldest first."""
+    import sqlite3
+    from datetime import datetime
+
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT started_at, finished_at FROM run WHERE kind = 'fetch' ORDER BY id").fetchall()
+    return [(datetime.fromisoformat(b) - datetime.fromisoformat(a)).total_seconds() for a, b in rows]
+
+
+def write_config(folder: Path, port: int, n_urls: int, workers: int) -> Path:
+    cfg = folder / "monitor.toml"
+    cfg.write_text(f"""data_dir = "{folder}"
+[database]
+url = "sqlite:///{folder / 'bench.db'}"
+[fetch]
+allow_hosts = ["127.0.0.1:{port}"]
+per_host_delay_s = 0.0
+per_host_concurrency = 16
+max_items_per_feed = {n_urls}
+extract_workers = {workers}
+respect_robots = true
+[[sources]]
+name = "bench"
+kind = "feed"
+url = "http://127.0.0.1:{port}/feed.xml"
+""")
+    return cfg
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--pages", type=Path, default=Path("/work/shared/pages"))
+    ap.add_argument("--urls", type=int, default=1000)
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    args = ap.parse_args()
+    pages = load_pages(args.pages)
+    server = make_server(pages, args.urls)
+    port = server.server_address[1]
+    alone_s, alone_ok = extract_alone(pages, args.urls)
+    print(f"pages: {len(pages)} files served as {args.urls} URLs from 127.0.0.1:{port}")
+    print(f"trafilatura.extract alone: {alone_s:.1f} s, {args.urls / alone_s:.1f} pages/s ({alone_ok} with text)")
+    for workers in args.workers:
+        folder = Path(tempfile.mkdtemp(prefix="bench-fetch-"))
+        cfg = write_config(folder, port, args.urls, workers)
+        pin = ["taskset", "-c", "0"] if workers == 1 and shutil.which("taskset") else []
+        cmd = [*pin, str(MONITOR), "--config", str(cfg), "fetch", "--format", "json"]
+        first_s, first_peak, out = run_monitor(cmd)
+        import json
+
+        row = json.loads(out)[0]
+        second_s, second_peak, out2 = run_monitor([*cmd, "--force"])
+        row2 = json.loads(out2)[0]
+        stage = stage_seconds(folder / "bench.db")
+        done = row["new"] + row["updated"] + row["unchanged"] + row["partial"] + row["item_errors"] + row["skipped"]
+        rate, stage_rate = done / first_s, done / stage[0]
+        alone = args.urls / alone_s
+        print(f"monitor fetch, extract_workers={workers}{' (taskset -c 0)' if pin else ''}: {done} pages processed "
+              f"({row['new']} new articles, {row['unchanged']} same text at another URL, {row['partial']} partial, "
+              f"{row['skipped']} no text, {row['item_errors']} errors)\n"
+              f"  wall incl. process start {first_s:.1f} s = {rate:.1f} pages/s (ratio {rate / alone:.2f}x); "
+              f"fetch stage alone {stage[0]:.1f} s = {stage_rate:.1f} pages/s (ratio {stage_rate / alone:.2f}x); "
+              f"peak memory (PSS) of the process tree {first_peak / 1024:.0f} MB\n"
+              f"  second run (304): wall {second_s:.2f} s ({100 * second_s / first_s:.1f}% of the first), "
+              f"fetch stage {stage[1]:.3f} s ({100 * stage[1] / stage[0]:.2f}%), status {row2['status']}, "
+              f"peak PSS {second_peak / 1024:.0f} MB")
+        print(f"  command: {' '.join(cmd)}")
+        shutil.rmtree(folder, ignore_errors=True)
+    server.shutdown()
+
+
+if __name__ == "__main__":
+    main()

@@ -47,3 +47,4 @@ def main(ctx: click.Context, config_path: str | None, verbose: int) -> None:
 from monitor.cli import core_cmds  # noqa: E402,F401
 from monitor.cli import alert_cmds  # noqa: E402,F401
 from monitor.cli import fetch_cmds  # noqa: E402,F401
+from monitor.cli import detect_cmds  # noqa: E402,F401

@@ -27,3 +27,20 @@ def test_eval_json_meets_targets(tmp_path: Path) -> None:
 def test_eval_missing_docs_is_an_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["eval", str(ROOT / "tests/data/eval/seeds_gold.jsonl"), "--docs", str(tmp_path)])
     assert result.exit_code == 1 and "missing documents" in result.output
+
+
+def test_detect_then_statements(tmp_path: Path, db_url: str) -> None:
+    from tests.conftest import write_config
+
+    cfg = str(write_config(tmp_path, db_url))
+    runner = CliRunner()
+    assert runner.invoke(main, ["--config", cfg, "ingest", str(ROOT / "seeds")]).exit_code == 0
+    first = runner.invoke(main, ["--config", cfg, "detect"])
+    assert first.exit_code == 0 and "articles: 5" in first.output, first.output
+    again = runner.invoke(main, ["--config", cfg, "detect"])
+    assert "articles: 0" in again.output
+    out = runner.invoke(main, ["--config", cfg, "statements", "--demand", "posture_1997", "--format", "json"])
+    rows = json.loads(out.output)
+    assert rows and all("posture_1997" in r["demands"] for r in rows)
+    assert {"article_id", "url", "outlet", "title", "text", "char_start", "char_end", "speaker", "stance",
+            "group_id", "new"} <= set(rows[0])

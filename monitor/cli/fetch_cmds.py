@@ -53,7 +53,7 @@ def fetch(ctx: click.Context, names: tuple[str, ...], force: bool, fmt: str) -> 
         raise click.UsageError(f"unknown source(s): {', '.join(unknown)}")
     with opened(ctx) as m, progress_bar("fetching") as bar:
         _, report, _ = run_stage(m, "fetch", utc_now(), lambda: fetch_sources(m, utc_now(), list(names) or None, bar,
-                                                                              force=force), utc_now)
+                                                                              force=force or bool(names)), utc_now)
     assert isinstance(report, FetchReport)
     print_fetch_report(report, fmt)
     if report.failed:

@@ -87,8 +87,11 @@ class FetchReport(IngestReport):
 
 def fetch_sources(m: Monitor, now: datetime, names: Sequence[str] | None = None,
                   progress: Progress | None = None, *, force: bool = False) -> FetchReport:
-    """Poll the due web sources (or the named ones); returns per-source outcomes.
-    ``force`` ignores the schedule (``next_attempt_at``)."""
+    """Poll the due web sources among the enabled ones (or among ``names``, enabled or not);
+    returns per-source outcomes. A source is due when its ``next_attempt_at`` (interval,
+    backoff, Retry-After) has passed; ``force`` ignores the schedule. Unknown names raise
+    SourceError. Safe to call per source from separate tasks: each call has its own event loop,
+    client and extraction workers."""
     with m.session("syncing sources") as s:
         ids = source_repo.sync_sources(s, m.settings.sources, now)
         rows = {src.name: src for src in source_repo.list_sources(s)}
@@ -101,7 +104,7 @@ def fetch_sources(m: Monitor, now: datetime, names: Sequence[str] | None = None,
     due: list[SourceConfig] = []
     for cfg in chosen:
         nxt = rows[cfg.name].next_attempt_at
-        if force or names or nxt is None or nxt <= now:
+        if force or nxt is None or nxt <= now:
             due.append(cfg)
         else:
             report.sources.append(SourceOutcome(cfg.name, ids[cfg.name], "not_due", next_attempt_at=nxt))

@@ -1,7 +1,7 @@
 """The ``pipeline`` flow: thin Prefect wiring over ``monitor.pipeline.run`` (no business rules here).
 
-Stages run as tasks, one task per source (never per article or sentence), each tagged with its
-stage. Tasks return ids and counts; texts and HTML stay in the database. The database is the
+Stages run as tasks: one per file source, one per host of web sources (hosts in parallel), one
+per chunk of articles for detection (never per article or sentence), each tagged with its stage. Tasks return ids and counts; texts and HTML stay in the database. The database is the
 source of truth: re-running a failed run redoes exactly what is missing, and two runs at once
 cannot store anything twice (unique keys; the ``pipeline`` lease makes the second run wait).
 
@@ -29,6 +29,7 @@ from monitor.errors import MonitorError, TransientFetchError
 from monitor.pipeline import run as steps
 from monitor.detect_step import DetectReport
 from monitor.pipeline.alerts import DeliveryReport
+from monitor.pipeline.fetch import FetchReport
 from monitor.pipeline.ingest import IngestReport
 
 ARTIFACT_KEY = "pipeline-summary"
@@ -51,6 +52,17 @@ def ingest_source_task(m: Monitor, name: str, now: datetime) -> IngestReport:
     """Local files of one source; no retries (a bad file is reported, not retried)."""
     report = steps.ingest_source(m, name, now)
     get_run_logger().info("source %s: %s", name, report.counts())
+    return report
+
+
+@task(name="fetch-host", tags=["fetch"], cache_policy=NO_CACHE, task_run_name="fetch {names[0]}",
+      retries=2, retry_delay_seconds=[2, 10], retry_jitter_factor=0.5, retry_condition_fn=retry_transient)
+def fetch_sources_task(m: Monitor, names: list[str], now: datetime) -> FetchReport:
+    """The web sources of one host (if due). The library records per-source failures and retries
+    transient HTTP errors itself; a TransientFetchError that still escapes is retried here."""
+    report = steps.fetch_source(m, names, now)
+    for outcome in report.sources:
+        get_run_logger().info("%s", outcome.summary())
     return report
 
 
@@ -107,6 +119,10 @@ def _run_stages(m: Monitor, holder: str, names: list[str], since: datetime | Non
         for name in steps.file_sources(m.settings, names):
             reports.ingest.merge(ingest_source_task(m, name, now))
             steps.renew_pipeline_lease(m, holder, utc_now())
+        hosts = [fetch_sources_task.submit(m, group, now) for group in steps.web_source_groups(m.settings, names)]
+        for future in hosts:  # hosts in parallel; each host's requests go through one limiter
+            reports.ingest.merge(future.result())
+        steps.renew_pipeline_lease(m, holder, utc_now())
         for chunk in steps.detect_chunks(m, since):
             reports.add_detect(detect_chunk_task(m, chunk, now))
             steps.renew_pipeline_lease(m, holder, utc_now())

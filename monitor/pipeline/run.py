@@ -1,8 +1,8 @@
-"""One pipeline run without Prefect: ingest the file sources, detect, deliver (webhooks, digest).
+"""One pipeline run without Prefect: ingest file sources, fetch web sources, detect, deliver.
 
 ``run_pipeline`` is the plain-Python composition; the Prefect flow (``flows/pipeline.py``) calls
-the same pieces (``start_pipeline``, ``ingest_source``, ``detect_chunk``, ``deliver``,
-``finish_pipeline``) as tasks. Fetching web sources joins when its pipeline step lands. Both take the
+the same pieces (``start_pipeline``, ``ingest_source``, ``fetch_source``, ``detect_chunk``,
+``deliver``, ``finish_pipeline``) as tasks. Both take the
 ``pipeline`` lease in the database so that two runs never work at the same time (a second run
 returns a skipped summary); a lease left by a killed process on this host is taken over at once,
 one left by another host when it expires (``LEASE_TTL``, renewed after every unit of work).
@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from monitor.app import Monitor
 from monitor.clock import utc_now
@@ -28,6 +29,7 @@ from monitor.config import Settings
 from monitor.errors import ConfigError, MonitorError
 from monitor.detect_step import DetectReport, detect_articles
 from monitor.pipeline.alerts import DeliveryReport, send_webhooks
+from monitor.pipeline.fetch import WEB_KINDS, FetchReport, fetch_sources
 from monitor.pipeline.alerts import send_digest as deliver_digest
 from monitor.pipeline.ingest import IngestReport, ingest_file_sources, sync_sources
 from monitor.store import runs as run_repo
@@ -209,6 +211,27 @@ def start_pipeline(m: Monitor, now: datetime) -> int:
         return run_repo.start_run(s, "pipeline", now)
 
 
+def web_sources(settings: Settings, names: Sequence[str]) -> list[str]:
+    """The web sources (feed, sitemap, page, home, auto) among ``names``."""
+    return [n for n in names if (cfg := settings.source(n)) is not None and cfg.kind in WEB_KINDS]
+
+
+def web_source_groups(settings: Settings, names: Sequence[str]) -> list[list[str]]:
+    """The web sources among ``names`` grouped by host: one group is polled by one call, so the
+    library's per-host limiter sees every request to its host (groups may run in parallel)."""
+    groups: dict[str, list[str]] = {}
+    for name in web_sources(settings, names):
+        cfg = settings.source(name)
+        host = (urlsplit(cfg.url).hostname or "") if cfg is not None else ""
+        groups.setdefault(host, []).append(name)
+    return list(groups.values())
+
+
+def fetch_source(m: Monitor, names: Sequence[str], now: datetime) -> FetchReport:
+    """Poll these web sources (one host's) if due: own client, event loop and politeness limiter."""
+    return fetch_sources(m, now, list(names))
+
+
 def ingest_source(m: Monitor, name: str, now: datetime) -> IngestReport:
     """Ingest one ``files`` source (idempotent)."""
     return ingest_file_sources(m, now, [name])
@@ -267,7 +290,8 @@ def run_pipeline(
     m: Monitor, now: datetime, sources: Sequence[str] | None = None, since: datetime | None = None,
     send_digest: bool = True, *, clock: Clock = utc_now, lease_wait_s: float = LEASE_WAIT_S,
 ) -> PipelineSummary:
-    """One run over the selected sources (default: all enabled): ingest files, detect, deliver.
+    """One run over the selected sources (default: all enabled): ingest files, fetch the due web
+    sources, detect, deliver.
     ``since`` bounds detection and the digest; ``send_digest=False`` skips the digest e-mail.
     A failed source or article is reported and the run goes on; a storage error fails the run.
     While another run holds the pipeline lease this one waits up to ``lease_wait_s``, then skips."""
@@ -282,6 +306,9 @@ def run_pipeline(
         try:
             for name in file_sources(m.settings, names):
                 reports.ingest.merge(ingest_source(m, name, now))
+                renew_pipeline_lease(m, holder, clock())
+            for group in web_source_groups(m.settings, names):
+                reports.ingest.merge(fetch_source(m, group, now))
                 renew_pipeline_lease(m, holder, clock())
             for chunk in detect_chunks(m, since):
                 reports.add_detect(detect_chunk(m, chunk, now))

@@ -62,8 +62,11 @@ main.commands.pop("run", None)
 @click.option("--source", "names", multiple=True, metavar="NAME", help="Only this source (repeatable).")
 @click.option("--digest/--no-digest", "send_digest", default=True, show_default=True,
               help="Send the digest e-mail if one is due.")
+@click.option("--strict", is_flag=True,
+              help="Exit 1 when a web source failed too (by default failing sources are reported, "
+                   "recorded and retried later with backoff, and do not fail the run).")
 @click.pass_context
-def run(ctx: click.Context, names: tuple[str, ...], send_digest: bool) -> None:
+def run(ctx: click.Context, names: tuple[str, ...], send_digest: bool, strict: bool) -> None:
     """Run the pipeline once (a Prefect flow run) and print what it found.
 
     Without PREFECT_API_URL the run uses a temporary Prefect server on <data_dir>/prefect (about
@@ -80,8 +83,17 @@ def run(ctx: click.Context, names: tuple[str, ...], send_digest: bool) -> None:
     with _no_heartbeats(ephemeral):
         result = pipeline(sources=list(names) or None, send_digest=send_digest)
     print_summary(result)
-    if result["errors"]:
+    if run_failed(result, strict=strict):
         sys.exit(EXIT_PARTIAL)
+
+
+def run_failed(result: dict[str, Any], *, strict: bool) -> bool:
+    """Whether the run ends with exit code 1: any error other than a failing web source (those
+    are recorded per source, shown, and retried on later runs), or any error at all when strict."""
+    if strict:
+        return bool(result["errors"] or result["failing_sources"])
+    failing = {f["name"] for f in result["failing_sources"]}
+    return any(str(e).split(":", 1)[0] not in failing for e in result["errors"])
 
 
 def print_summary(result: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -76,20 +77,21 @@ def make_server(pages: list[bytes], n_urls: int) -> ThreadingHTTPServer:
     return server
 
 
-def extract_alone(pages: list[bytes], n_urls: int) -> tuple[float, int]:
-    """Seconds and extracted-article count for trafilatura.extract over the same n_urls pages."""
+def extract_alone(pages: list[bytes], n_urls: int) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds and extracted-article count for trafilatura.extract over the same n_urls pages."""
     from trafilatura import extract
 
     from monitor.extract.html import decode_html
 
     htmls = [decode_html(p)[0] for p in pages]
     started = time.perf_counter()
+    cpu0 = time.process_time()
     ok = 0
     for i in range(n_urls):
         text = extract(htmls[i % len(htmls)], url=f"http://x/{i}", deduplicate=False, favor_precision=True,
                        include_comments=False, include_tables=False, with_metadata=True)
         ok += bool(text and len(text) >= 200)
-    return time.perf_counter() - started, ok
+    return time.perf_counter() - started, time.process_time() - cpu0, ok
 
 
 def tree_rss_kib(pid: int) -> int:
@@ -108,8 +110,9 @@ def tree_rss_kib(pid: int) -> int:
     return total
 
 
-def run_monitor(cmd: list[str]) -> tuple[float, int, str]:
-    """Wall seconds, peak memory (PSS) of the process tree (KiB), stdout."""
+def run_monitor(cmd: list[str]) -> tuple[float, int, str, float]:
+    """Wall seconds, peak memory (PSS) of the process tree (KiB), stdout, CPU seconds of the tree."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
@@ -120,7 +123,9 @@ def run_monitor(cmd: list[str]) -> tuple[float, int, str]:
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         sys.exit(f"monitor failed ({proc.returncode}):\n{out}\n{err}")
-    return elapsed, peak, out
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # includes the workers monitor waited for
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, peak, out, cpu
 
 
 def stage_seconds(db: Path) -> list[float]:
@@ -162,19 +167,20 @@ def main() -> None:
     pages = load_pages(args.pages)
     server = make_server(pages, args.urls)
     port = server.server_address[1]
-    alone_s, alone_ok = extract_alone(pages, args.urls)
+    alone_s, alone_cpu, alone_ok = extract_alone(pages, args.urls)
     print(f"pages: {len(pages)} files served as {args.urls} URLs from 127.0.0.1:{port}")
-    print(f"trafilatura.extract alone: {alone_s:.1f} s, {args.urls / alone_s:.1f} pages/s ({alone_ok} with text)")
+    print(f"trafilatura.extract alone: {alone_s:.1f} s wall, {alone_cpu:.1f} s CPU, {args.urls / alone_s:.1f} pages/s "
+          f"({args.urls / alone_cpu:.1f} pages per CPU-second; {alone_ok} with text)")
     for workers in args.workers:
         folder = Path(tempfile.mkdtemp(prefix="bench-fetch-"))
         cfg = write_config(folder, port, args.urls, workers)
         pin = ["taskset", "-c", "0"] if workers == 1 and shutil.which("taskset") else []
         cmd = [*pin, str(MONITOR), "--config", str(cfg), "fetch", "--format", "json"]
-        first_s, first_peak, out = run_monitor(cmd)
+        first_s, first_peak, out, first_cpu = run_monitor(cmd)
         import json
 
         row = json.loads(out)[0]
-        second_s, second_peak, out2 = run_monitor([*cmd, "--force"])
+        second_s, second_peak, out2, _ = run_monitor([*cmd, "--force"])
         row2 = json.loads(out2)[0]
         stage = stage_seconds(folder / "bench.db")
         done = row["new"] + row["updated"] + row["unchanged"] + row["partial"] + row["item_errors"] + row["skipped"]
@@ -186,6 +192,8 @@ def main() -> None:
               f"  wall incl. process start {first_s:.1f} s = {rate:.1f} pages/s (ratio {rate / alone:.2f}x); "
               f"fetch stage alone {stage[0]:.1f} s = {stage_rate:.1f} pages/s (ratio {stage_rate / alone:.2f}x); "
               f"peak memory (PSS) of the process tree {first_peak / 1024:.0f} MB\n"
+              f"  CPU of the whole process tree {first_cpu:.1f} s = {done / first_cpu:.1f} pages per CPU-second "
+              f"(ratio {(done / first_cpu) / (args.urls / alone_cpu):.2f}x)\n"
               f"  second run (304): wall {second_s:.2f} s ({100 * second_s / first_s:.1f}% of the first), "
               f"fetch stage {stage[1]:.3f} s ({100 * stage[1] / stage[0]:.2f}%), status {row2['status']}, "
               f"peak PSS {second_peak / 1024:.0f} MB")

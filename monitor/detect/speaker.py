@@ -52,14 +52,20 @@ class Mention:
 
 
 _SPEECH_VERBS: Final = (
-    r"said|says|say|stated|states|told|tells|added|adds|noted|notes|stressed|stresses|emphasi[sz]ed|emphasi[sz]es"
-    r"|emphasi[sz]e|underlined|underscored|explained|declared|declares|announced|insisted|insists|demanded|demands"
-    r"|demanding|wants|warned|warns|argued|believes|thinks|called|calls|repeated|reiterated|confirmed|urged"
-    r"|assured|claimed|acknowledged|admitted|recalled|pointed out|summed up|made clear|objects|rejected|rejects"
-    r"|refused|refuses|opposes|supports|expects|intends|proposed|expressed|replied|answered|commented|concluded"
-    r"|continued|put forward|issued|reports|reported|writes|wrote|is against|are against|is categorically against"
-    r"|сказал|сказала|заявил|заявила|заявили|отметил|отметила|подчеркнул|подчеркнула|сообщил|сообщила|добавил"
-    r"|добавила|считает|требует|настаивает|пояснил|пояснила|уверен|выступает против|возражает"
+    r"sa(?:y|ys|id)|stat(?:e|es|ed)|t(?:ell|ells|old)|add(?:s|ed)?|not(?:e|es|ed)|stress(?:es|ed)?"
+    r"|emphasi[sz](?:e|es|ed)|underlin(?:e|es|ed)|underscor(?:e|es|ed)|explain(?:s|ed)?|declar(?:e|es|ed)"
+    r"|announc(?:e|es|ed)|insist(?:s|ed)?|demand(?:s|ed|ing)?|want(?:s|ed)?|warn(?:s|ed)?|argu(?:e|es|ed)"
+    r"|believ(?:e|es|ed)|thinks|thought|call(?:s|ed)|repeat(?:s|ed)|reiterat(?:e|es|ed)|confirm(?:s|ed)"
+    r"|urg(?:e|es|ed)|assur(?:e|es|ed)|claim(?:s|ed)|acknowledg(?:e|es|ed)|admit(?:s|ted)|recall(?:s|ed)"
+    r"|point(?:s|ed)? out|sum(?:s|med)? up|ma(?:de|kes?) clear|object(?:s|ed)|reject(?:s|ed)|refus(?:e|es|ed)"
+    r"|oppos(?:e|es|ed)|support(?:s|ed)|expect(?:s|ed)|intend(?:s|ed)|propos(?:e|es|ed)|express(?:es|ed)"
+    r"|repl(?:y|ies|ied)|answer(?:s|ed)|comment(?:s|ed)|conclud(?:e|es|ed)|continu(?:e|es|ed)|put forward"
+    r"|issu(?:e|es|ed)|report(?:s|ed)|writes|wrote|sees|saw|estimat(?:e|es|ed)|nam(?:es|ed)|describ(?:e|es|ed)"
+    r"|identif(?:y|ies|ied)|counter(?:s|ed)|inform(?:s|ed)|reaffirm(?:s|ed)|deliver(?:s|ed)|offer(?:s|ed)"
+    r"|rebuff(?:s|ed)|push(?:es|ed)? back|rul(?:e|es|ed) out|(?:is|are) (?:categorically )?against"
+    r"|сказал\w*|заяв\w*|отметил\w*|подчеркну\w*|подчеркива\w*|сообщил\w*|добавил\w*|считает|требу\w*"
+    r"|настаива\w*|пояснил\w*|уверен\w*|выступа\w* против|возража\w*|предупред\w*|напомина\w*|напомнил\w*"
+    r"|назвал\w*|указал\w*|констатировал\w*|признал\w*|ответил\w*|оценил\w*|убежден\w*"
 )
 _VERB_RE: Final = re.compile(rf"(?<!\w)(?:{_SPEECH_VERBS})(?!\w)")
 _ACCORDING_RE: Final = re.compile(r"(?<!\w)(?:according to|по словам|по мнению|по данным)\s+")
@@ -78,8 +84,10 @@ _NOT_NAME: Final = frozenset(
     security ministry defense defence house white kremlin geneva brussels vienna moscow washington ukraine
     georgia finland sweden europe eastern western west east according as after before since if when while
     professor higher school economics center centre naval analysis channel one news agency post reply leave
-    first second third mr mrs ms dr permanent representative head delegation senate congress strategic""".split()
+    first second third mr mrs ms dr permanent representative head delegation senate congress strategic act
+    founding charter summit agreement declaration statement article question answer read also photo source""".split()
 )
+_RU_NOT_NAME_ENDINGS: Final = ("ой", "ий", "ый", "ая", "ого", "ему", "ции", "ии", "ых", "их")
 _MALE: Final = frozenset({"he", "him", "он", "его"})
 _FEMALE: Final = frozenset({"she", "her", "она", "её", "ее"})
 _QUOTE_CHARS: Final = frozenset('"“”«»„')
@@ -139,6 +147,8 @@ def find_mentions(seg: Segment, actors: Sequence[Actor]) -> list[Mention]:
                 out.append(Mention(seg.index, *m.span(), kind, actor.name, actor.side, actor.gender, actor.roles))
     for m in _NAME_RE.finditer(text):
         words = [w for w in m.group(1).split() if w.lower().strip("'’") not in _NOT_NAME]
+        if any(w.lower().endswith(_RU_NOT_NAME_ENDINGS) for w in words):
+            continue
         if len(words) >= 2 and not _overlaps(m.span(1), taken):
             taken.append(m.span(1))
             out.append(Mention(seg.index, *m.span(1), "person", " ".join(words)))
@@ -173,6 +183,7 @@ def find_speakers(
     mentions = [find_mentions(seg, actors) for seg in segments]
     own = [_own_attribution(i, segments, mentions, quotes[i]) for i in range(len(segments))]
     result = list(own)
+    _follow_turns(segments, mentions, result)
     _spread_over_quotes(segments, quotes, result)
     _spread_over_dash_speech(segments, result)
     _continue_unattributed_quotes(segments, quotes, result)
@@ -199,6 +210,69 @@ def _credit_source_pointers(
             m = named[-1]
             result[i - 1] = Speaker(m.name, m.kind, m.side, f"named by the next sentence: {segments[i].text[:60]}")
             result[i] = None
+
+_TURN: Final = re.compile(r"^\W{0,3}([^\W\d][\w.'’ -]{0,40}?)\s*(?:\([^)]{0,60}\))?\s*:\s")
+_QUESTION_TURN: Final = frozenset({"question", "q", "вопрос", "journalist", "журналист", "interviewer", "host"})
+
+
+def speaker_turns(segments: Sequence[Segment]) -> list[str | None]:
+    """Transcript layout ("Vladimir Putin: ...", "Question: ..."): the turn label each segment is in.
+
+    A document is a transcript when at least two lines open with such a prefix; a turn runs until
+    the next prefix. Returns None everywhere for ordinary articles.
+    """
+    starts: dict[int, str] = {}
+    first_of_line: dict[int, int] = {}
+    for seg in segments:
+        first_of_line.setdefault(seg.line, seg.index)
+    for line, idx in first_of_line.items():
+        m = _TURN.match(segments[idx].text)
+        if m and _is_turn_label(m.group(1).strip()):
+            starts[line] = m.group(1).strip()
+    people = [t for t in starts.values() if normalise(t) not in _QUESTION_TURN]
+    if len(starts) < 2 or not people:
+        return [None] * len(segments)
+    out: list[str | None] = []
+    current: str | None = None
+    for seg in segments:
+        if seg.line in starts and seg.index == first_of_line[seg.line]:
+            current = starts[seg.line]
+        out.append(current)
+    return out
+
+
+_PERSON_LABEL: Final = re.compile(r"^[A-ZА-ЯЁ][a-zа-яё'’-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё'’-]+){1,2}$")
+
+
+def _is_turn_label(label: str) -> bool:
+    """A person's name ("Vladimir Putin") or a question marker; not "Photo", "Author", "Read also"."""
+    if normalise(label) in _QUESTION_TURN:
+        return True
+    words = label.split()
+    return bool(_PERSON_LABEL.match(label)) and not any(w.lower() in _NOT_NAME for w in words[1:])
+
+
+def _follow_turns(segments: Sequence[Segment], mentions: list[list[Mention]], result: list[Speaker | None]) -> None:
+    """In a transcript every sentence of a turn is the turn holder's (questions: the interviewer)."""
+    turns = speaker_turns(segments)
+    holder: Speaker | None = None
+    for i, turn in enumerate(turns):
+        if turn is None:
+            continue
+        if i == 0 or turns[i - 1] != turn or segments[i].line != segments[i - 1].line and _TURN.match(segments[i].text):
+            holder = _turn_holder(turn, i, mentions)
+        if holder is not None:
+            result[i] = Speaker(holder.name, holder.kind, holder.side, f"transcript turn {turn!r}")
+
+
+def _turn_holder(turn: str, i: int, mentions: list[list[Mention]]) -> Speaker | None:
+    if normalise(turn).strip() in _QUESTION_TURN:
+        return Speaker("journalist", "person", "neutral", "question turn")
+    first = [x for x in mentions[i] if x.start <= len(turn) + 3 and x.kind not in ("pronoun", "role")]
+    if first:
+        return _as_speaker(first[0], f'"{turn}:"')
+    return Speaker(turn, "person", "neutral", f'"{turn}:"')
+
 
 def _continue_unattributed_quotes(
     segments: Sequence[Segment], quotes: Sequence[tuple[bool, bool]], result: list[Speaker | None]
@@ -227,7 +301,9 @@ def _own_attribution(
             after = [x for x in mentions[i] if x.start >= m.end() and x.start - m.end() <= 5]
             if after:
                 return _resolve(after[0], i, mentions, f'"according to {norm[after[0].start:after[0].end]}"')
-            return Speaker(_group_after(seg.text, m.end()), "group", "neutral", "according to")
+            group = _GROUP_NOUN.match(norm, m.end())
+            if group:
+                return Speaker(group.group(0).strip(), "group", "neutral", "according to")
     verbs = [v for v in _VERB_RE.finditer(norm) if _is_verb(norm, v)]
     trailing = [
         v for v in verbs
@@ -238,6 +314,9 @@ def _own_attribution(
         found = _subject(v, i, norm, mentions)
         if found is not None:
             return found
+    lead = [x for x in mentions[i] if x.start < 50 and x.kind not in ("pronoun", "role")]
+    if lead and _COLON_AFTER.match(norm, lead[0].end):
+        return _resolve(lead[0], i, mentions, f'"{norm[lead[0].start:lead[0].end]}: ..." (heading or turn)')
     colon = _COLON_QUOTE.search(norm)
     if colon:
         cands = [x for x in mentions[i] if x.end <= colon.start() + 1 and x.kind in ("person", "role", "media")]
@@ -251,7 +330,10 @@ def _own_attribution(
 # translation lost the closing quotation mark.
 _ATTRIBUTION_POSITION: Final = re.compile(r"(?:[,.!?…][\"”»']?|[\"”»'])\s*[-–—]?\s*(?:[\w.'’-]+\s+){0,4}$")
 _AFTER_QUOTE: Final = re.compile(r"(?:[,.!?…]?[\"”»']|[,.!?…]\s*[-–—])\s*[-–—]?\s*(?:[\w.'’-]+\s+){0,4}$")
+_GROUP_NOUN: Final = re.compile(r"(?:the )?(?:diplomats|experts|sources|officials|analysts|observers|дипломат\w*|эксперт\w*|источник\w*)\b")
+_AUX_TAIL: Final = re.compile(r"(?:\s+(?:has|have|had|was|were|also|then|again))+\s*$")
 _THAT_AFTER: Final = re.compile(r"\s+(?:\w+\s+)?(?:that|what|how|why|whether|что|как)\b")
+_COLON_AFTER: Final = re.compile(r"\s*(?:\([^)]{0,60}\))?\s*:")
 _COLON_QUOTE: Final = re.compile(r":\s*[\"“«„]")
 _NOT_VERB_BEFORE: Final = frozenset(
     "the a an its their his her our your these those of key main cornerstone russia's russian american"
@@ -278,7 +360,7 @@ def _group_after(text: str, at: int) -> str:
 def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]]) -> Speaker | None:
     """The speaker of verb ``v``: inverted after a quote/comma/dash, else the nearest subject before it."""
     verb = v.group()
-    before = norm[: v.start()].rstrip()
+    before = _AUX_TAIL.sub("", norm[: v.start()]).rstrip()
     inverted = not _THAT_AFTER.match(norm, v.end())
     if inverted and (not before or before.endswith((",", '"', "-", "'", "–", "—"))):
         after = [x for x in mentions[i] if x.start >= v.end() and x.start - v.end() <= 6]
@@ -367,7 +449,7 @@ def _gender_fits(pronoun: str, cand: Mention) -> bool:
 
 def _role_fits(role: str, cand: Mention) -> bool:
     if not cand.roles:
-        return role in _GENERIC_ROLES and role not in ("minister", "deputy minister", "secretary general")
+        return role in _GENERIC_ROLES and role not in ("minister", "deputy minister", "secretary general", "министр")
     return any(role == r or r.endswith(role) or role.endswith(r) for r in cand.roles)
 
 

@@ -56,7 +56,7 @@ def detect_article(m: Monitor, article_id: int, now: datetime, resources: Resour
         results = analyse_text(text, resources, language=language, use_context=m.settings.detect.use_context)
         items = [
             (r.segment.text, r.labels, speaker_key(r.speaker.name if r.speaker else None, f"article:{article_id}"),
-             k > 0 and any(mt.context_from == k - 1 for mt in r.matches))
+             k > 0 and any(mt.context_from == k - 1 for mt in r.matches), r.concepts)
             for k, r in enumerate(results)
         ]
         index = repo.SqlGroupIndex(session, article_id, results)

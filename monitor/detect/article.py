@@ -16,7 +16,7 @@ from monitor.detect.lang import detect_language, script_language
 from monitor.detect.match import Match, match_demands, quote_states
 from monitor.detect.resources import Actor, Demand
 from monitor.detect.segment import Segment, segment_text
-from monitor.detect.speaker import Speaker, find_speakers
+from monitor.detect.speaker import Speaker, find_mentions, find_speakers
 from monitor.detect.stance import decide_stance, is_partisan_text
 
 __all__ = ["Resources", "SentenceResult", "analyse_text"]
@@ -46,6 +46,14 @@ class SentenceResult:
     def is_statement(self) -> bool:
         return bool(self.matches)
 
+    entities: tuple[str, ...] = ()
+
+    @property
+    def concepts(self) -> tuple[str, ...]:
+        """Language-independent content: matched cues and known entities (for grouping repeats)."""
+        cues = {f"{m.demand}:{h.cue}" for m in self.matches for h in m.hits}
+        return tuple(sorted(cues | {f"entity:{e}" for e in self.entities}))
+
 
 def analyse_text(
     text: str, resources: Resources, *, language: str = "", use_context: bool = True
@@ -70,9 +78,18 @@ def analyse_text(
             speakers[i],
             decide_stance(seg.text, speakers[i], partisan_author=partisan) if ms else None,
             langs[i][-1],
+            _entities(seg, resources, speakers[i]) if ms else (),
         )
         for i, (seg, ms) in enumerate(zip(segments, matches, strict=True))
     ]
+
+
+def _entities(seg: Segment, resources: Resources, speaker: Speaker | None) -> tuple[str, ...]:
+    """Known actors mentioned in a statement (other than its speaker), by canonical name."""
+    names = {m.name for m in find_mentions(seg, resources.actors) if m.kind in ("country", "institution", "person")
+             and m.side != "neutral" or m.kind == "country"}
+    names.discard(speaker.name if speaker else "")
+    return tuple(sorted(names))
 
 
 def _languages(seg: Segment, article_lang: str) -> tuple[str, ...]:
@@ -88,6 +105,13 @@ _CONTINUATION: Final = re.compile(
 )
 
 
+_QUOTE_OPENERS: Final = "\"“«„"
+_PROCESS_TALK: Final = re.compile(
+    r"\b(?:rounds? of (?:talks|consultations)|new round|sit down|consultations|sanctions|раунд\w*|санкци\w*)\b",
+    re.IGNORECASE,
+)
+
+
 def _continue_speaker(
     segments: Sequence[Segment], matches: list[list[Match]], speakers: Sequence[Speaker | None]
 ) -> None:
@@ -95,10 +119,15 @@ def _continue_speaker(
     going on about the point of the sentence before (same paragraph) keeps its labels."""
     for i in range(1, len(segments)):
         seg, prev = segments[i], segments[i - 1]
-        same = speakers[i] is not None and speakers[i - 1] is not None and speakers[i] == speakers[i - 1]
-        if same or (speakers[i] and speakers[i - 1] and speakers[i].name == speakers[i - 1].name):
-            if not matches[i] and matches[i - 1] and seg.line == prev.line and _CONTINUATION.search(seg.text[:40]):
-                matches[i] = [Match(m.demand, m.score, m.hits, i - 1) for m in matches[i - 1]]
+        a, b = speakers[i], speakers[i - 1]
+        if a is None or b is None or a.name != b.name or matches[i] or not matches[i - 1]:
+            continue
+        if _PROCESS_TALK.search(seg.text[:400]):
+            continue
+        opener = seg.line == prev.line and bool(_CONTINUATION.search(seg.text[:40]))
+        quoted = seg.line == prev.line and seg.text[:1] in _QUOTE_OPENERS and a.kind == "person"
+        if opener or quoted:
+            matches[i] = [Match(m.demand, m.score, m.hits, i - 1) for m in matches[i - 1]]
 
 
 def _inherit_speakers(matches: Sequence[Sequence[Match]], speakers: list[Speaker | None]) -> None:

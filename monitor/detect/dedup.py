@@ -49,6 +49,9 @@ MINHASH_COUNT: Final = 8
 REPEAT_WINDOW_WEEKS: Final = 2
 # (threshold on similarity); tuned on the seed gold set (leave-one-document-out in bench/RESULTS.md)
 DEFAULT_THRESHOLD: Final = 0.35
+CONCEPT_FACTOR: Final = 0.4
+CONCEPT_KEYS: Final = 2
+CROSS_LANGUAGE_FACTOR: Final = 0.6
 
 _STOP: Final = frozenset(
     """a an the and or but if of to in on at by for with from as is are was were be been being it its this that
@@ -80,6 +83,13 @@ class Fingerprint:
     shingles: frozenset[str]
     labels: frozenset[str]
     speaker: str
+    concepts: frozenset[str] = frozenset()  # language-independent: matched cue names, known entities
+
+    @property
+    def script(self) -> str:
+        """"cyr" or "lat": translations compare on concepts only."""
+        cyr = sum(any("\u0400" <= c <= "\u04ff" for c in s) for s in self.stems)
+        return "cyr" if cyr * 2 > len(self.stems) else "lat"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,18 +124,24 @@ def speaker_key(speaker: str | None, article_scope: str) -> str:
     return normalise(speaker).strip() if speaker else f"author@{article_scope}"
 
 
-def fingerprint(text: str, labels: Iterable[str], speaker: str) -> Fingerprint:
+def fingerprint(text: str, labels: Iterable[str], speaker: str, concepts: Iterable[str] = ()) -> Fingerprint:
     words = [w for w in _TOKEN.findall(normalise(text[:2_000])) if len(w) > 2 and w not in _STOP]
     stems = frozenset(stem(w) for w in words if not w.isdigit() or len(w) == 4)
     shingles = frozenset(s[i : i + 4] for s in stems for i in range(max(1, len(s) - 3)))
-    return Fingerprint(stems, shingles, frozenset(labels), speaker)
+    return Fingerprint(stems, shingles, frozenset(labels), speaker, frozenset(concepts))
 
 
 def similarity(a: Fingerprint, b: Fingerprint) -> float:
-    """0..1: stem Dice and shingle Dice, averaged; 0 for different speakers or no shared label."""
+    """0..1 for the same speaker and a shared label (else 0): the larger of the lexical similarity
+    (stem and shingle Dice, averaged) and the concept similarity (Dice of matched cues and known
+    entities, scaled by ``CONCEPT_FACTOR``), which also holds across languages and paraphrases."""
     if a.speaker != b.speaker or not (a.labels & b.labels):
         return 0.0
-    return 0.5 * _dice(a.stems, b.stems) + 0.5 * _dice(a.shingles, b.shingles)
+    concept = _dice(a.concepts, b.concepts)
+    if a.script != b.script:  # a translation shares no words: only concepts can tell
+        return CROSS_LANGUAGE_FACTOR * concept
+    lexical = 0.5 * _dice(a.stems, b.stems) + 0.5 * _dice(a.shingles, b.shingles)
+    return max(lexical, CONCEPT_FACTOR * concept)
 
 
 def _dice(a: frozenset[str], b: frozenset[str]) -> float:
@@ -148,7 +164,9 @@ def blocking_keys(fp: Fingerprint, seen_at: datetime) -> list[str]:
     """Keys stored for a statement first seen at ``seen_at``."""
     week = _week(seen_at)
     who = hashlib.blake2b(fp.speaker.encode(), digest_size=6).hexdigest()
-    return [f"{who}|{week}|{i}:{h:016x}" for i, h in enumerate(_minhashes(fp.stems))]
+    keys = [f"{who}|{week}|{i}:{h:016x}" for i, h in enumerate(_minhashes(fp.stems))]
+    keys += [f"{who}|{week}|c{i}:{h:016x}" for i, h in enumerate(_minhashes(fp.concepts)[:CONCEPT_KEYS])]
+    return keys
 
 
 def lookup_keys(fp: Fingerprint, now: datetime) -> list[str]:
@@ -221,24 +239,29 @@ class Grouped:
 
 
 ADJACENT_BONUS: Final = 0.15  # the same speaker's next sentence in one article usually goes on with the point
-_ENUMERATION: Final = re.compile(r"^\W*(?:secondly|thirdly|fourthly|finally|second|third|во-вторых|в-третьих)\b")
+_CLOSING: Final = tuple(".!?…\"”»'")
+HEADLINE_REACH: Final = 3  # a headline is repeated by one of the first statements after it
+_ENUMERATION: Final = re.compile(
+    r"^\W*(?:firstly|first|secondly|thirdly|fourthly|finally|second|third|во-первых|во-вторых|в-третьих)\b"
+)
 
 
 def assign_groups(
-    items: Sequence[tuple[str, Sequence[str], str, bool]],
+    items: Sequence[tuple[str, Sequence[str], str, bool, Sequence[str]]],
     index: GroupIndex,
     now: datetime,
     threshold: float = DEFAULT_THRESHOLD,
 ) -> list[Grouped]:
-    """Group an article's statements in order. ``items``: (text, labels, speaker_key, continues_previous),
-    one per sentence, with empty labels for sentences that are not statements."""
+    """Group an article's statements in order. ``items``: (text, labels, speaker_key, continues_previous,
+    concepts), one per sentence, with empty labels for sentences that are not statements."""
     out: list[Grouped] = []
     prev: tuple[Fingerprint, int, int] | None = None  # fingerprint, statement id, group id of sentence k-1
-    for k, (text, labels, spk, continues) in enumerate(items):
+    headline: tuple[Fingerprint, int, int, int] | None = None  # ... and its position
+    for k, (text, labels, spk, continues, concepts) in enumerate(items):
         if not labels:
             prev = None
             continue
-        fp = fingerprint(text, labels, spk)
+        fp = fingerprint(text, labels, spk, concepts)
         enumerated = bool(_ENUMERATION.search(normalise(text[:30])))
         if prev is not None and (continues or enumerated) and (prev[0].speaker == spk or enumerated):
             decision, reason = GroupDecision(prev[2], prev[1], 1.0), "continues the previous sentence"
@@ -249,20 +272,28 @@ def assign_groups(
                 adjacent = similarity(fp, prev[0]) + ADJACENT_BONUS
                 if adjacent >= threshold and adjacent > decision.similarity:
                     decision, reason = GroupDecision(prev[2], prev[1], round(adjacent, 3)), "same speaker goes on"
+        if headline is not None and k - headline[3] <= HEADLINE_REACH and headline[0].speaker == spk \
+                and headline[0].labels & fp.labels and decision.group_id in (None, headline[2]):
+            decision, reason = GroupDecision(headline[2], headline[1], 1.0), "repeats the headline"
+            headline = None
         statement_id, group_id = index.add(fp, decision.group_id, now, k)
         is_new = decision.group_id is None
         out.append(Grouped(k, statement_id, group_id, is_new, decision.matched_statement_id, decision.similarity,
                            "new statement" if is_new else reason))
         prev = (fp, statement_id, group_id)
+        if k <= 1 and not text.rstrip().endswith(_CLOSING):
+            headline = (fp, statement_id, group_id, k)
     return out
 
 
 def fingerprint_to_json(fp: Fingerprint) -> dict[str, object]:
-    return {"stems": sorted(fp.stems), "labels": sorted(fp.labels), "speaker": fp.speaker}
+    return {"stems": sorted(fp.stems), "labels": sorted(fp.labels), "speaker": fp.speaker,
+            "concepts": sorted(fp.concepts)}
 
 
 def fingerprint_from_json(data: dict[str, object]) -> Fingerprint:
     stems = frozenset(str(s) for s in data.get("stems", []) or [])  # type: ignore[union-attr]
     shingles = frozenset(s[i : i + 4] for s in stems for i in range(max(1, len(s) - 3)))
     labels = frozenset(str(x) for x in data.get("labels", []) or [])  # type: ignore[union-attr]
-    return Fingerprint(stems, shingles, labels, str(data.get("speaker", "")))
+    concepts = frozenset(str(x) for x in data.get("concepts", []) or [])  # type: ignore[union-attr]
+    return Fingerprint(stems, shingles, labels, str(data.get("speaker", "")), concepts)

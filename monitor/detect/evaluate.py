@@ -253,7 +253,7 @@ def predict_texts(
         results = analyse_text(texts[doc], resources)
         items = [
             (r.segment.text, r.labels, speaker_key(r.speaker.name if r.speaker else None, doc),
-             k > 0 and any(m.context_from == k - 1 for m in r.matches))
+             k > 0 and any(m.context_from == k - 1 for m in r.matches), r.concepts)
             for k, r in enumerate(results)
         ]
         groups = {g.position: g.group_id for g in assign_groups(items, index, now, threshold)}

@@ -20,7 +20,7 @@ from typing import Final
 from monitor.detect.resources import Cue, Demand, Term, normalise
 from monitor.detect.segment import Segment
 
-__all__ = ["CueHit", "Match", "match_demands", "match_sentence", "quote_states"]
+__all__ = ["KEY_REFERENCE", "CueHit", "Match", "match_demands", "match_sentence", "quote_states"]
 
 MAX_MATCH_CHARS: Final = 2_000  # longer "sentences" (unpunctuated dumps) are matched on a prefix
 
@@ -173,7 +173,8 @@ def _match_near(
 _BACK_REFERENCE: Final = re.compile(
     r"\b(?:this|these|those|such|that)\s+(?:\w+\s+)?(?:track|issues?|points?|aspects?|options?|demands?"
     r"|requirements?|questions?|matters?|positions?|proposals?|activit(?:y|ies)|areas?|directions?"
-    r"|negotiations|talks|formula|guarantees|approach|countries|states|steps|ideas?|topic|subject|problem)\b"
+    r"|negotiations|talks|formula|guarantees|approach|countries|states|steps|ideas?|topic|subject|problem"
+    r"|missiles?|weapons?|systems?|deployments?|forces|troops|commitments?|pledges?|promises?|assurances?)\b"
     r"|\bthe (?:first|second|third|other) (?:two|point|one|demand|item)s?\b"
     r"|^\W*(?:this|that|it) (?:is|was|would be|will be|remains) (?:a|an|the|not|our|absolutely|very)\b"
     r"|\b(?:этот|эта|это|эти|такие|такой|такая) (?:\w+ )?(?:вопрос\w*|пункт\w*|требовани\w*|предложени\w*"
@@ -184,6 +185,19 @@ _BACK_REFERENCE: Final = re.compile(
 # "This is noted in the press release ...": a pointer to where the previous sentence was said.
 _SOURCE_POINTER: Final = re.compile(
     r"^\W*(?:this|that|it) (?:is|was) (?:noted|reported|said|stated|written|announced|mentioned|published)\b",
+    re.IGNORECASE,
+)
+# Talk about the talks themselves does not continue a position ("no grounds for a new round").
+_PROCESS: Final = re.compile(
+    r"\b(?:rounds? of (?:talks|consultations|negotiations)|new round|consultations|sit down|the next meeting"
+    r"|talks should continue|chance to reach|schedule|раунд\w*|консультаци\w*)\b",
+    re.IGNORECASE,
+)
+# "the main question", "the key moment": resolved from the previous sentence or, when that
+# carries nothing, the next one ("The main question is ...").
+KEY_REFERENCE: Final = re.compile(
+    r"\bthe (?:main|key|central|fundamental|principal|core) (?:question|issue|point|moment|demand|concern)\b"
+    r"|\b(?:главн|ключев|основн|принципиальн)\w* (?:вопрос|момент|требовани|пункт)(?:а|е|ом|у)?\b",
     re.IGNORECASE,
 )
 _OPEN_QUOTES: Final = frozenset("“«„")
@@ -234,6 +248,11 @@ def match_demands(
                 for m in result[i - 1]
             ]
         result.append(labels)
+    for i, seg in enumerate(segments):  # forward: "the main question" spelled out by the next sentence
+        nxt = i + 1
+        if not result[i] and nxt < len(segments) and own[nxt] and segments[nxt].line - seg.line <= 1:
+            if KEY_REFERENCE.search(normalise(seg.text[:400])):
+                result[i] = [Match(m.demand, m.score, m.hits, nxt) for m in own[nxt]]
     return result
 
 
@@ -242,6 +261,6 @@ def _continues(seg: Segment, prev: Segment, quote: tuple[bool, bool]) -> bool:
     if seg.line - prev.line > 1 or len(seg.text) > 400:
         return False
     norm = normalise(seg.text)
-    if _SOURCE_POINTER.search(norm):
+    if _SOURCE_POINTER.search(norm) or _PROCESS.search(norm):
         return False
-    return quote[0] or bool(_BACK_REFERENCE.search(norm))
+    return quote[0] or bool(_BACK_REFERENCE.search(norm)) or bool(KEY_REFERENCE.search(norm))

@@ -85,7 +85,8 @@ _NOT_NAME: Final = frozenset(
     georgia finland sweden europe eastern western west east according as after before since if when while
     professor higher school economics center centre naval analysis channel one news agency post reply leave
     first second third mr mrs ms dr permanent representative head delegation senate congress strategic act
-    founding charter summit agreement declaration statement article question answer read also photo source""".split()
+    founding charter summit agreement declaration statement article question answer read also photo source
+    это эти этот эта в во на по и но как что мы вы они он она тогда же также""".split()
 )
 _RU_NOT_NAME_ENDINGS: Final = ("ой", "ий", "ый", "ая", "ого", "ему", "ции", "ии", "ых", "их")
 _MALE: Final = frozenset({"he", "him", "он", "его"})

@@ -238,7 +238,7 @@ class Grouped:
     reason: str
 
 
-ADJACENT_BONUS: Final = 0.15  # the same speaker's next sentence in one article usually goes on with the point
+ADJACENT_BONUS: Final = 0.25  # the same speaker's next sentence in one article usually goes on with the point
 _CLOSING: Final = tuple(".!?…\"”»'")
 HEADLINE_REACH: Final = 3  # a headline is repeated by one of the first statements after it
 _ENUMERATION: Final = re.compile(

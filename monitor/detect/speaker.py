@@ -88,7 +88,7 @@ _NOT_NAME: Final = frozenset(
     founding charter summit agreement declaration statement article question answer read also photo source
     это эти этот эта в во на по и но как что мы вы они он она тогда же также""".split()
 )
-_RU_NOT_NAME_ENDINGS: Final = ("ой", "ий", "ый", "ая", "ого", "ему", "ции", "ии", "ых", "их")
+_RU_NOT_NAME_ENDINGS: Final = ("ой", "ий", "ый", "ая", "ого", "ему", "ции", "ии", "ых", "их", "ые", "ие")
 _MALE: Final = frozenset({"he", "him", "он", "его"})
 _FEMALE: Final = frozenset({"she", "her", "она", "её", "ее"})
 _QUOTE_CHARS: Final = frozenset('"“”«»„')
@@ -332,6 +332,9 @@ def _own_attribution(
 _ATTRIBUTION_POSITION: Final = re.compile(r"(?:[,.!?…][\"”»']?|[\"”»'])\s*[-–—]?\s*(?:[\w.'’-]+\s+){0,4}$")
 _AFTER_QUOTE: Final = re.compile(r"(?:[,.!?…]?[\"”»']|[,.!?…]\s*[-–—])\s*[-–—]?\s*(?:[\w.'’-]+\s+){0,4}$")
 _GROUP_NOUN: Final = re.compile(r"(?:the )?(?:diplomats|experts|sources|officials|analysts|observers|дипломат\w*|эксперт\w*|источник\w*)\b")
+_DOCUMENT_AFTER: Final = re.compile(
+    r"(?:'s)?\s+(?:written\s+)?(?:document|reply|response|statement|paper|letter|draft|proposal|answer|communiqu\w*)\b"
+)
 _AUX_TAIL: Final = re.compile(r"(?:\s+(?:has|have|had|was|were|also|then|again))+\s*$")
 _THAT_AFTER: Final = re.compile(r"\s+(?:\w+\s+)?(?:that|what|how|why|whether|что|как)\b")
 _COLON_AFTER: Final = re.compile(r"\s*(?:\([^)]{0,60}\))?\s*:")
@@ -367,6 +370,8 @@ def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]])
         after = [x for x in mentions[i] if x.start >= v.end() and x.start - v.end() <= 6]
         if after:
             return _resolve(after[0], i, mentions, f'"{verb} {norm[after[0].start:after[0].end]}"')
+        if before.endswith(",") and not any(x.start < 30 and x.end <= v.start() for x in mentions[i]):
+            return None  # "... door to Ukraine, offers talks": the subject is not the last noun
     window_start = max(0, v.start() - 160)
     cands = [
         x for x in mentions[i]
@@ -377,6 +382,8 @@ def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]])
         return None
     people = [x for x in cands if x.kind in ("person", "role", "pronoun")]
     chosen = people[-1] if people else cands[-1]
+    if _DOCUMENT_AFTER.match(norm, cands[-1].end):  # "the U.S. document proposes": the owner speaks
+        chosen = cands[-1]
     chosen = _coordinated(chosen, cands, norm)
     return _resolve(chosen, i, mentions, f'"{norm[chosen.start:chosen.end]} ... {verb}"')
 

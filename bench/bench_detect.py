@@ -89,9 +89,14 @@ WORDS = ("nato expansion ukraine georgia membership guarantees missiles deployme
          "binding legal written response dialogue escalation exercise limit transparency inspection").split()
 
 
-def _synthetic(rng: random.Random, speakers: int) -> tuple[str, tuple[str, ...], str]:
+CUES = [f"cue{i}" for i in range(25)] + [f"entity:{i}" for i in range(40)]
+
+
+def _synthetic(rng: random.Random, speakers: int) -> tuple[str, tuple[str, ...], str, list[str]]:
     text = " ".join(rng.choice(WORDS) + str(rng.randrange(50)) for _ in range(rng.randint(10, 25)))
-    return text, (rng.choice(("nato_expansion", "deployments", "posture_1997")),), f"speaker{rng.randrange(speakers)}"
+    concepts = rng.sample(CUES, rng.randint(2, 5))
+    label = rng.choice(("nato_expansion", "deployments", "posture_1997"))
+    return text, (label,), f"speaker{rng.randrange(speakers)}", concepts
 
 
 def lookup(args: argparse.Namespace) -> dict[str, object]:
@@ -122,8 +127,8 @@ def lookup(args: argparse.Namespace) -> dict[str, object]:
                 conn.exec_driver_sql("ANALYZE group_key; ANALYZE statement; ANALYZE statement_group")
         timings = []
         for _ in range(args.probes):
-            text, labels, spk = _synthetic(rng, args.speakers)
-            fp = fingerprint(text, labels, spk)
+            text, labels, spk, concepts = _synthetic(rng, args.speakers)
+            fp = fingerprint(text, labels, spk, concepts)
             with sessions() as s:
                 index = SqlGroupIndex(s, article_id, [])
                 started = time.perf_counter()
@@ -151,8 +156,8 @@ def _fill(sessions: object, rng: random.Random, article_id: int, have: int, size
     for start in range(have, size, batch):
         groups, statements, keys = [], [], []
         for n in range(start, min(size, start + batch)):
-            text, labels, spk = _synthetic(rng, speakers)
-            fp = fingerprint(text, labels, spk)
+            text, labels, spk, concepts = _synthetic(rng, speakers)
+            fp = fingerprint(text, labels, spk, concepts)
             seen = NOW - timedelta(weeks=rng.randrange(104))
             gid = n + 1
             groups.append({"id": gid, "canonical_text": text, "speaker": spk, "speaker_key": spk, "demand": labels[0],

@@ -41,3 +41,14 @@ def test_detect_seeds_idempotent_with_repeats(settings: Settings) -> None:
             rows = iter_statements(s, demand="posture_1997")
         assert rows and all("posture_1997" in r.demands for r in rows)
         assert any(r.new for r in rows)
+
+
+def test_repeats_record_what_they_matched(settings: Settings) -> None:
+    with open_monitor(settings) as m:
+        ingest_paths(m, [SEEDS], NOW)
+        detect_articles(m, NOW)
+        with m.session() as s:
+            repeats = list(s.scalars(select(Statement).where(Statement.is_new.is_(False))))
+            alerts = list(s.scalars(select(Alert)))
+        assert repeats and all(r.evidence and r.evidence["repeat_of"]["reason"] for r in repeats)
+        assert all(a.evidence and a.evidence["demands"] and a.evidence["speaker_cue"] for a in alerts)

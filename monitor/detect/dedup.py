@@ -205,7 +205,10 @@ class MemoryIndex:
                 found[cand.statement_id] = cand
         return list(found.values())
 
-    def add(self, fp: Fingerprint, group_id: int | None, now: datetime, position: int = 0) -> tuple[int, int]:
+    def add(
+        self, fp: Fingerprint, group_id: int | None, now: datetime, position: int = 0,
+        decision: GroupDecision | None = None, reason: str = "",
+    ) -> tuple[int, int]:
         """Store a statement (opening a group when ``group_id`` is None); returns (statement, group)."""
         if group_id is None:
             self._next_group += 1
@@ -222,7 +225,9 @@ class GroupIndex(Protocol):
 
     def candidates(self, fp: Fingerprint, now: datetime) -> list[Candidate]: ...
 
-    def add(self, fp: Fingerprint, group_id: int | None, now: datetime, position: int) -> tuple[int, int]: ...
+    def add(
+        self, fp: Fingerprint, group_id: int | None, now: datetime, position: int, decision: GroupDecision, reason: str
+    ) -> tuple[int, int]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,10 +281,11 @@ def assign_groups(
                 and headline[0].labels & fp.labels and decision.group_id in (None, headline[2]):
             decision, reason = GroupDecision(headline[2], headline[1], 1.0), "repeats the headline"
             headline = None
-        statement_id, group_id = index.add(fp, decision.group_id, now, k)
         is_new = decision.group_id is None
+        reason = "new statement" if is_new else reason
+        statement_id, group_id = index.add(fp, decision.group_id, now, k, decision, reason)
         out.append(Grouped(k, statement_id, group_id, is_new, decision.matched_statement_id, decision.similarity,
-                           "new statement" if is_new else reason))
+                           reason))
         prev = (fp, statement_id, group_id)
         if k <= 1 and not text.rstrip().endswith(_CLOSING):
             headline = (fp, statement_id, group_id, k)

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from monitor.detect.article import SentenceResult
-from monitor.detect.dedup import Candidate, Fingerprint, blocking_keys, fingerprint_from_json, fingerprint_to_json, lookup_keys
+from monitor.detect.dedup import Candidate, Fingerprint, GroupDecision, blocking_keys, fingerprint_from_json, fingerprint_to_json, lookup_keys
 from monitor.store.db import insert_for
 from monitor.store.models import Alert, Article, GroupKey, Statement, StatementGroup
 
@@ -71,7 +71,9 @@ class SqlGroupIndex:
             for r in rows
         ]
 
-    def add(self, fp: Fingerprint, group_id: int | None, now: datetime, position: int) -> tuple[int, int]:
+    def add(
+        self, fp: Fingerprint, group_id: int | None, now: datetime, position: int, decision: GroupDecision, reason: str
+    ) -> tuple[int, int]:
         result = self.results[position]
         opened = group_id is None
         if group_id is None:
@@ -87,7 +89,9 @@ class SqlGroupIndex:
             insert(GroupKey).values([{"key": k, "group_id": group_id} for k in blocking_keys(fp, now)])
             .on_conflict_do_nothing()
         )
-        statement_id = self._add_statement(result, fp, group_id, now, opened)
+        repeat = None if opened else {"statement_id": decision.matched_statement_id,
+                                      "similarity": decision.similarity, "reason": reason}
+        statement_id = self._add_statement(result, fp, group_id, now, opened, repeat)
         return statement_id, group_id
 
     def _open_group(self, fp: Fingerprint, result: SentenceResult, now: datetime) -> int:
@@ -105,14 +109,18 @@ class SqlGroupIndex:
         self.new_alerts.append(alert.id)
         return group.id
 
-    def _add_statement(self, result: SentenceResult, fp: Fingerprint, group_id: int, now: datetime, opened: bool) -> int:
+    def _add_statement(
+        self, result: SentenceResult, fp: Fingerprint, group_id: int, now: datetime, opened: bool,
+        repeat: dict[str, Any] | None,
+    ) -> int:
         seg = result.segment
         statement = Statement(
             article_id=self.article_id, sentence_index=seg.index, char_start=seg.start, char_end=seg.end,
             text=seg.text, demands=list(result.labels), speaker=result.speaker.name if result.speaker else None,
             speaker_cue=result.speaker.cue if result.speaker else None, stance=result.stance, group_id=group_id,
-            is_new=opened, similarity=None,
-            evidence={**_evidence(result), "fingerprint": fingerprint_to_json(fp)}, created_at=now,
+            is_new=opened, similarity=repeat["similarity"] if repeat else None,
+            evidence={**_evidence(result), "fingerprint": fingerprint_to_json(fp), "repeat_of": repeat},
+            created_at=now,
         )
         self.session.add(statement)
         self.session.flush()

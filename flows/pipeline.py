@@ -57,10 +57,10 @@ def ingest_source_task(m: Monitor, name: str, now: datetime) -> IngestReport:
 
 @task(name="fetch-host", tags=["fetch"], cache_policy=NO_CACHE, task_run_name="fetch {names[0]}",
       retries=2, retry_delay_seconds=[2, 10], retry_jitter_factor=0.5, retry_condition_fn=retry_transient)
-def fetch_sources_task(m: Monitor, names: list[str], now: datetime) -> FetchReport:
+def fetch_sources_task(m: Monitor, names: list[str], now: datetime, force: bool = False) -> FetchReport:
     """The web sources of one host (if due). The library records per-source failures and retries
     transient HTTP errors itself; a TransientFetchError that still escapes is retried here."""
-    report = steps.fetch_source(m, names, now)
+    report = steps.fetch_source(m, names, now, force=force)
     for outcome in report.sources:
         get_run_logger().info("%s", outcome.summary())
     return report
@@ -104,13 +104,13 @@ def pipeline(sources: list[str] | None = None, since: datetime | None = None,
             log.warning("skipped: %s", busy)
             summary = steps.PipelineSummary(status="skipped", sources=names, skipped=busy)
         else:
-            summary = _run_stages(m, holder, names, since, send_digest)
+            summary = _run_stages(m, holder, names, since, send_digest, explicit_sources=sources is not None)
     publish_summary(summary)
     return summary.as_dict()
 
 
 def _run_stages(m: Monitor, holder: str, names: list[str], since: datetime | None,
-                send_digest: bool) -> steps.PipelineSummary:
+                send_digest: bool, *, explicit_sources: bool = False) -> steps.PipelineSummary:
     log = get_run_logger()
     now = utc_now()
     run_id = steps.start_pipeline(m, now)
@@ -119,7 +119,11 @@ def _run_stages(m: Monitor, holder: str, names: list[str], since: datetime | Non
         for name in steps.file_sources(m.settings, names):
             reports.ingest.merge(ingest_source_task(m, name, now))
             steps.renew_pipeline_lease(m, holder, utc_now())
-        hosts = [fetch_sources_task.submit(m, group, now) for group in steps.web_source_groups(m.settings, names)]
+        # sources named by the caller (a manual run, a per-source schedule) are polled now;
+        # otherwise each source is polled when due (its interval, backoff, Retry-After)
+        force = explicit_sources
+        hosts = [fetch_sources_task.submit(m, group, now, force)
+                 for group in steps.web_source_groups(m.settings, names)]
         for future in hosts:  # hosts in parallel; each host's requests go through one limiter
             reports.ingest.merge(future.result())
         steps.renew_pipeline_lease(m, holder, utc_now())

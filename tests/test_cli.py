@@ -100,3 +100,28 @@ def test_console_script_help_lists_every_documented_command() -> None:
     assert {"init", "db", "ingest", "sources", "articles", "status"} <= set(commands)
     for command in commands:
         assert f"`monitor {command}" in readme, f"`monitor {command}` is not documented in README.md"
+
+
+def test_source_states() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from monitor.cli.core_cmds import _source_row
+    from monitor.config import Settings
+    from monitor.store.models import Source
+
+    now = datetime(2026, 3, 10, tzinfo=UTC)
+    old = now - timedelta(days=5)
+
+    def state(**kw: object) -> str:
+        base: dict[str, object] = dict(name="s", kind="feed", enabled=True, created_at=old, consecutive_failures=0,
+                                       last_polled_at=now, last_new_item_at=None)
+        base.update(kw)
+        return str(_source_row(Source(**base), Settings(), now)["state"])
+
+    assert state(last_new_item_at=now - timedelta(hours=1)) == "ok"
+    assert state() == "silent"  # polled for days, never anything new
+    assert state(last_new_item_at=now - timedelta(days=4)) == "silent"
+    assert state(kind="files") == "ok"  # a folder is not expected to grow
+    assert state(consecutive_failures=3) == "failing (3x)"
+    assert state(enabled=False) == "disabled"
+    assert state(last_polled_at=None, created_at=now) == "never polled"

@@ -159,8 +159,9 @@ def _source_row(src: Source, settings: Settings, now: Any) -> dict[str, Any]:
         state = "disabled"
     elif src.consecutive_failures:
         state = f"failing ({src.consecutive_failures}x)"
-    elif src.last_new_item_at and now - src.last_new_item_at > timedelta(hours=settings.fetch.silent_after_h):
-        state = "silent"
+    elif (src.kind != "files" and src.last_polled_at is not None
+          and now - (src.last_new_item_at or src.created_at) > timedelta(hours=settings.fetch.silent_after_h)):
+        state = "silent"  # polled fine, but nothing new for longer than expected: a coverage gap
     elif src.last_polled_at is None:
         state = "never polled"
     else:

@@ -60,13 +60,24 @@ class _Worker:
         self.conn.close()
 
 
+def _context() -> Any:
+    """Workers are forked from a single-threaded fork server that has imported trafilatura once:
+    cheap to start, and safe when the caller runs threads (a Prefect task, the event loop's
+    executor), where a plain fork could copy a lock held by another thread."""
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" not in methods:
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["monitor.extract.html", "trafilatura"])
+    return ctx
+
+
 class ExtractPool:
     """``async with ExtractPool(workers, timeout_s) as pool: await pool.extract(...)``."""
 
     def __init__(self, workers: int, timeout_s: float) -> None:
         self.workers, self.timeout_s = workers, timeout_s
-        self._ctx: Any = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
-                                                     else "spawn")
+        self._ctx: Any = _context()
         self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
         self._all: list[_Worker] = []
         self._started = False
@@ -84,8 +95,6 @@ class ExtractPool:
         return self  # workers start on the first document: a run of 304s never pays for them
 
     def _start(self) -> None:
-        import trafilatura  # noqa: F401 - imported once here, inherited by forked workers
-
         self._started = True
         for _ in range(self.workers):
             self._idle.put_nowait(self._spawn())

@@ -227,9 +227,10 @@ def web_source_groups(settings: Settings, names: Sequence[str]) -> list[list[str
     return list(groups.values())
 
 
-def fetch_source(m: Monitor, names: Sequence[str], now: datetime) -> FetchReport:
-    """Poll these web sources (one host's) if due: own client, event loop and politeness limiter."""
-    return fetch_sources(m, now, list(names))
+def fetch_source(m: Monitor, names: Sequence[str], now: datetime, *, force: bool = False) -> FetchReport:
+    """Poll these web sources (one host's) if due (``force``: now, whatever their schedule):
+    own client, event loop and politeness limiter."""
+    return fetch_sources(m, now, list(names), force=force)
 
 
 def ingest_source(m: Monitor, name: str, now: datetime) -> IngestReport:
@@ -308,7 +309,7 @@ def run_pipeline(
                 reports.ingest.merge(ingest_source(m, name, now))
                 renew_pipeline_lease(m, holder, clock())
             for group in web_source_groups(m.settings, names):
-                reports.ingest.merge(fetch_source(m, group, now))
+                reports.ingest.merge(fetch_source(m, group, now, force=sources is not None))
                 renew_pipeline_lease(m, holder, clock())
             for chunk in detect_chunks(m, since):
                 reports.add_detect(detect_chunk(m, chunk, now))

@@ -5,8 +5,9 @@ light suffix stripping for English and Russian), character 4-gram shingles of th
 (robust to inflection and transliteration), its demand labels and its speaker key.
 
 Candidate lookup is an indexed equality query on **blocking keys**, never a scan: a statement
-gets ``MINHASH_COUNT`` min-hash keys of its stems, each prefixed with the speaker key and
-the week of first sighting. Two statements of the same speaker with stem Jaccard J share at
+gets ``MINHASH_COUNT`` min-hash keys of its stems (and ``CONCEPT_KEYS`` of its concepts), each
+prefixed with the week of first sighting and the speaker key; the week comes first so that all
+lookups fall in the recent, cached end of the key index. Two statements of the same speaker with stem Jaccard J share at
 least one key with probability 1-(1-J)^k, and a lookup reads only the keys of the current and
 previous ``REPEAT_WINDOW_WEEKS`` weeks, so its cost does not grow with the size of history.
 
@@ -164,8 +165,10 @@ def blocking_keys(fp: Fingerprint, seen_at: datetime) -> list[str]:
     """Keys stored for a statement first seen at ``seen_at``."""
     week = _week(seen_at)
     who = hashlib.blake2b(fp.speaker.encode(), digest_size=6).hexdigest()
-    keys = [f"{who}|{week}|{i}:{h:016x}" for i, h in enumerate(_minhashes(fp.stems))]
-    keys += [f"{who}|{week}|c{i}:{h:016x}" for i, h in enumerate(_minhashes(fp.concepts)[:CONCEPT_KEYS])]
+    # the week leads the key: lookups touch only the recent end of the index, which stays cached
+    # however long the history grows
+    keys = [f"{week:05d}|{who}|{i}:{h:016x}" for i, h in enumerate(_minhashes(fp.stems))]
+    keys += [f"{week:05d}|{who}|c{i}:{h:016x}" for i, h in enumerate(_minhashes(fp.concepts)[:CONCEPT_KEYS])]
     return keys
 
 

@@ -83,8 +83,30 @@ def run(ctx: click.Context, names: tuple[str, ...], send_digest: bool, strict: b
     with _no_heartbeats(ephemeral):
         result = pipeline(sources=list(names) or None, send_digest=send_digest)
     print_summary(result)
+    print_new_articles(settings, result["new_articles"])
     if run_failed(result, strict=strict):
         sys.exit(EXIT_PARTIAL)
+
+
+SHOWN_ARTICLES = 20
+
+
+def print_new_articles(settings: Settings, ids: list[int]) -> None:
+    """The articles this run stored, as a table (the first SHOWN_ARTICLES)."""
+    if not ids:
+        return
+    from monitor.app import open_monitor
+    from monitor.cli.output import emit
+    from monitor.store.articles import articles_by_id
+
+    with open_monitor(settings) as m, m.session("listing new articles") as s:
+        rows = [{"id": a.id, "title": a.title, "outlet": a.outlet, "published_at": a.published_at,
+                 "chars": len(a.text), "url": a.canonical_url}
+                for a in articles_by_id(s, ids[:SHOWN_ARTICLES])]
+    emit(rows, "table", ["id", "title", "outlet", "published_at", "chars"], title="New articles",
+         widths={"title": 60})
+    if len(ids) > SHOWN_ARTICLES:
+        click.echo(f"... and {len(ids) - SHOWN_ARTICLES} more: `monitor articles`")
 
 
 def run_failed(result: dict[str, Any], *, strict: bool) -> bool:
@@ -114,8 +136,10 @@ def print_summary(result: dict[str, Any]) -> None:
         click.echo(f"  {f['name']} ({f['consecutive_failures']}x {f['error_kind'] or 'error'}): {f['error'] or ''}")
     for line in result["deliveries"]:
         click.echo(f"delivery: {line}")
+    failing = {f["name"] for f in result["failing_sources"]}
     for err in result["errors"]:
-        click.secho(f"  error: {err}", fg="yellow", err=True)
+        if str(err).split(":", 1)[0] not in failing:  # failing sources are listed above
+            click.secho(f"  error: {err}", fg="yellow", err=True)
 
 
 @main.command()

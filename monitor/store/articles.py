@@ -171,6 +171,10 @@ def iter_articles(session: Session, *, limit: int | None = None, since: datetime
     yield from session.scalars(q)
 
 
+def articles_by_id(session: Session, ids: Sequence[int]) -> list[Article]:
+    return list(session.scalars(select(Article).where(Article.id.in_(list(ids))).order_by(Article.id)))
+
+
 def article_urls(session: Session, article_id: int) -> list[str]:
     return list(session.scalars(select(ArticleUrl.url).where(ArticleUrl.article_id == article_id).order_by(ArticleUrl.id)))
 

@@ -84,6 +84,9 @@ def test_monitor_run_prints_the_summary(prefect_backend: str, config: Path) -> N
     result = CliRunner().invoke(main, ["--config", str(config), "run", "--no-digest"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "articles: 5 new" in result.stdout and "failing sources: 0" in result.stdout
+    assert "New articles" in result.stdout and "ForumDaily" in result.stdout and "Izvestia" in result.stdout
+    again = CliRunner().invoke(main, ["--config", str(config), "run", "--no-digest"], catch_exceptions=False)
+    assert again.exit_code == 0 and "articles: 0 new" in again.stdout and "alerts: 0 new" in again.stdout
     bad = CliRunner().invoke(main, ["--config", str(config), "run", "--source", "nope"])
     assert bad.exit_code == 2 and "unknown source" in bad.output
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from monitor.dates import parse_iso_datetime
 from monitor.errors import PermanentFetchError
 from monitor.sources.urls import canonical_url
 
@@ -143,7 +144,7 @@ def _json_feed(body: bytes, url: str) -> tuple[str | None, list[dict[str, Any]]]
             "guid": str(item["id"]), "link": _str(item.get("url")) or _str(item.get("external_url")),
             "title": _str(item.get("title")),
             "summary": _str(item.get("summary")) or _str(item.get("content_text")) or _str(item.get("content_html")),
-            "published_at": _rfc3339(item.get("date_published")) or _rfc3339(item.get("date_modified")),
+            "published_at": parse_iso_datetime(item.get("date_published")) or parse_iso_datetime(item.get("date_modified")),
             "updated": _str(item.get("date_modified")) or _str(item.get("date_published")),
         })
     if items and not out:
@@ -153,16 +154,6 @@ def _json_feed(body: bytes, url: str) -> tuple[str | None, list[dict[str, Any]]]
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
-
-
-def _rfc3339(value: Any) -> datetime | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _finish(title: str | None, raw: Sequence[Mapping[str, Any]], url: str, max_items: int,

@@ -6,13 +6,14 @@ DTD) is refused outright. Walking an index (depth and count caps, visited set) i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Literal
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from monitor.dates import parse_iso_datetime
 from monitor.errors import PermanentFetchError
 from monitor.sources.feeds import MAX_TITLE_CHARS, clean_text
 from monitor.sources.urls import canonical_url
@@ -81,9 +82,9 @@ def _entry(node: Element, base: str) -> SitemapEntry | None:
     for child in node:
         if _local(child.tag) == "news":
             title = clean_text(_text(child, "title"), MAX_TITLE_CHARS)
-            published = _w3c_date(_text(child, "publication_date"))
+            published = parse_iso_datetime(_text(child, "publication_date"))
     lastmod = _text(node, "lastmod")
-    return SitemapEntry(loc, (lastmod or "")[:200] or None, title, published or _w3c_date(lastmod))
+    return SitemapEntry(loc, (lastmod or "")[:200] or None, title, published or parse_iso_datetime(lastmod))
 
 
 def _text(node: Element, name: str) -> str | None:
@@ -93,14 +94,6 @@ def _text(node: Element, name: str) -> str | None:
     return None
 
 
-def _w3c_date(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _text_sitemap(body: bytes, url: str, max_urls: int) -> ParsedSitemap:

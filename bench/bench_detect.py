@@ -5,9 +5,9 @@
     python bench/bench_detect.py lookup --url postgresql+psycopg://user@127.0.0.1:5432/bench --sizes ...
     python bench/bench_detect.py loo          # leave-one-document-out scores on the seed gold set
 
-The lookup benchmark fills the statement tables with synthetic history (many speakers, spread
-over two years of weeks, real blocking keys), then times the candidate lookup + decision for
-new statements at ``now``. Figures go to bench/RESULTS.md ("Detection").
+The lookup benchmark fills the statement tables with synthetic history (500 speakers, real
+blocking keys, 3,000 statements a week going back in time: a bigger history is a longer one,
+not a busier week), then times the candidate lookup + decision for new statements at ``now``. Figures go to bench/RESULTS.md ("Detection").
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ def lookup(args: argparse.Namespace) -> dict[str, object]:
         ).returning(Article.id)).scalar_one()
     have = 0
     for size in args.sizes:
-        _fill(sessions, rng, article_id, have, size, args.speakers)
+        _fill(sessions, rng, article_id, have, size, args.speakers, args.per_week)
         have = size
         if engine.dialect.name == "postgresql":  # as autovacuum would after a bulk load
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -147,7 +147,10 @@ def lookup(args: argparse.Namespace) -> dict[str, object]:
     return out
 
 
-def _fill(sessions: object, rng: random.Random, article_id: int, have: int, size: int, speakers: int) -> None:
+def _fill(
+    sessions: object, rng: random.Random, article_id: int, have: int, size: int, speakers: int, per_week: int
+) -> None:
+    """History grows backwards in time at ``per_week`` statements a week: a longer history, the same traffic."""
     from sqlalchemy import insert
 
     from monitor.store.models import GroupKey, Statement, StatementGroup
@@ -158,7 +161,7 @@ def _fill(sessions: object, rng: random.Random, article_id: int, have: int, size
         for n in range(start, min(size, start + batch)):
             text, labels, spk, concepts = _synthetic(rng, speakers)
             fp = fingerprint(text, labels, spk, concepts)
-            seen = NOW - timedelta(weeks=rng.randrange(104))
+            seen = NOW - timedelta(weeks=n // per_week, hours=rng.randrange(168))
             gid = n + 1
             groups.append({"id": gid, "canonical_text": text, "speaker": spk, "speaker_key": spk, "demand": labels[0],
                            "demands": list(labels), "first_seen_at": seen, "first_statement_id": gid,
@@ -221,6 +224,7 @@ def main() -> None:
     lk.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     lk.add_argument("--speakers", type=int, default=500)
     lk.add_argument("--probes", type=int, default=300)
+    lk.add_argument("--per-week", type=int, default=3_000, help="statements per week of synthetic history")
     sub.add_parser("loo")
     args = parser.parse_args()
     result = {"throughput": throughput, "lookup": lookup, "loo": loo}[args.cmd](args)

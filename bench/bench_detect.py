@@ -28,24 +28,26 @@ from pathlib import Path
 ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.detect.article import Resources, analyse_text  # noqa: E402
-from monitor.detect.dedup import (  # noqa: E402
+from monitor.detect.article import Resources, analyse_text
+from monitor.detect.dedup import (
     DEFAULT_THRESHOLD,
     blocking_keys,
     decide_group,
     fingerprint,
     fingerprint_to_json,
 )
-from monitor.detect.evaluate import evaluate_texts, load_gold  # noqa: E402
-from monitor.detect.resources import load_actors, load_demands  # noqa: E402
+from monitor.detect.evaluate import evaluate_texts, load_gold
+from monitor.detect.resources import load_actors, load_demands
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
 def _resources() -> Resources:
     data = ROOT / "monitor" / "data"
-    return Resources(load_demands(tomllib.loads((data / "demands.toml").read_text())["demands"], "demands"),
-                     load_actors(tomllib.loads((data / "actors.toml").read_text())["actors"], "actors"))
+    return Resources(
+        load_demands(tomllib.loads((data / "demands.toml").read_text())["demands"], "demands"),
+        load_actors(tomllib.loads((data / "actors.toml").read_text())["actors"], "actors"),
+    )
 
 
 def _seed_texts() -> list[str]:
@@ -68,9 +70,16 @@ def throughput(args: argparse.Namespace) -> dict[str, object]:
     wall = time.perf_counter() - wall
     sentences = sum(p[0] for p in parts)
     cpu = sum(p[1] for p in parts)
-    return {"articles": args.articles, "workers": workers, "sentences": sentences, "wall_s": round(wall, 1),
-            "sentences_per_s_per_core": round(sentences / cpu), "sentences_per_s_total": round(sentences / wall),
-            "peak_rss_mb_parent": _rss_mb(), "peak_rss_mb_worker": _child_rss_mb()}
+    return {
+        "articles": args.articles,
+        "workers": workers,
+        "sentences": sentences,
+        "wall_s": round(wall, 1),
+        "sentences_per_s_per_core": round(sentences / cpu),
+        "sentences_per_s_total": round(sentences / wall),
+        "peak_rss_mb_parent": _rss_mb(),
+        "peak_rss_mb_worker": _child_rss_mb(),
+    }
 
 
 def _rss_mb() -> float:
@@ -83,10 +92,54 @@ def _child_rss_mb() -> float:
 
 # --- novelty lookup ----------------------------------------------------------------------------
 
-WORDS = ("nato expansion ukraine georgia membership guarantees missiles deployment borders europe alliance "
-         "treaty security russia washington moscow talks proposal demand reject accept formula summit bucharest "
-         "posture infrastructure troops withdraw poland baltic romania bulgaria strike systems weapons range "
-         "binding legal written response dialogue escalation exercise limit transparency inspection").split()
+WORDS = [
+    "nato",
+    "expansion",
+    "ukraine",
+    "georgia",
+    "membership",
+    "guarantees",
+    "missiles",
+    "deployment",
+    "borders",
+    "europe",
+    "alliance",
+    "treaty",
+    "security",
+    "russia",
+    "washington",
+    "moscow",
+    "talks",
+    "proposal",
+    "demand",
+    "reject",
+    "accept",
+    "formula",
+    "summit",
+    "bucharest",
+    "posture",
+    "infrastructure",
+    "troops",
+    "withdraw",
+    "poland",
+    "baltic",
+    "romania",
+    "bulgaria",
+    "strike",
+    "systems",
+    "weapons",
+    "range",
+    "binding",
+    "legal",
+    "written",
+    "response",
+    "dialogue",
+    "escalation",
+    "exercise",
+    "limit",
+    "transparency",
+    "inspection",
+]
 
 
 CUES = [f"cue{i}" for i in range(25)] + [f"entity:{i}" for i in range(40)]
@@ -115,9 +168,11 @@ def lookup(args: argparse.Namespace) -> dict[str, object]:
         for table in (GroupKey, Statement, StatementGroup):
             s.execute(delete(table))
         s.execute(delete(Article).where(Article.canonical_url.like("bench:%")))
-        article_id = s.execute(insert(Article).values(
-            canonical_url="bench:1", content_hash="x", text="", first_seen_at=NOW, updated_at=NOW
-        ).returning(Article.id)).scalar_one()
+        article_id = s.execute(
+            insert(Article)
+            .values(canonical_url="bench:1", content_hash="x", text="", first_seen_at=NOW, updated_at=NOW)
+            .returning(Article.id)
+        ).scalar_one()
     have = 0
     for size in args.sizes:
         _fill(sessions, rng, article_id, have, size, args.speakers, args.per_week)
@@ -137,8 +192,12 @@ def lookup(args: argparse.Namespace) -> dict[str, object]:
                 s.rollback()
         with sessions() as s:
             keys = s.scalar(select(func.count()).select_from(GroupKey))
-        out["sizes"][size] = {"statements": size, "group_keys": keys, "median_ms": round(statistics.median(timings), 3),
-                              "p95_ms": round(sorted(timings)[int(0.95 * len(timings))], 3)}
+        out["sizes"][size] = {
+            "statements": size,
+            "group_keys": keys,
+            "median_ms": round(statistics.median(timings), 3),
+            "p95_ms": round(sorted(timings)[int(0.95 * len(timings))], 3),
+        }
         print(json.dumps({size: out["sizes"][size]}), flush=True)
     sizes = out["sizes"]
     first, last = sizes[args.sizes[0]], sizes[args.sizes[-1]]
@@ -163,13 +222,36 @@ def _fill(
             fp = fingerprint(text, labels, spk, concepts)
             seen = NOW - timedelta(weeks=n // per_week, hours=rng.randrange(168))
             gid = n + 1
-            groups.append({"id": gid, "canonical_text": text, "speaker": spk, "speaker_key": spk, "demand": labels[0],
-                           "demands": list(labels), "first_seen_at": seen, "first_statement_id": gid,
-                           "source_count": 1, "fingerprint": None})
-            statements.append({"id": gid, "article_id": article_id, "sentence_index": n, "char_start": n,
-                               "char_end": n + 1, "text": text, "demands": list(labels), "speaker": spk,
-                               "group_id": gid, "is_new": True, "evidence": {"fingerprint": fingerprint_to_json(fp)},
-                               "created_at": seen})
+            groups.append(
+                {
+                    "id": gid,
+                    "canonical_text": text,
+                    "speaker": spk,
+                    "speaker_key": spk,
+                    "demand": labels[0],
+                    "demands": list(labels),
+                    "first_seen_at": seen,
+                    "first_statement_id": gid,
+                    "source_count": 1,
+                    "fingerprint": None,
+                }
+            )
+            statements.append(
+                {
+                    "id": gid,
+                    "article_id": article_id,
+                    "sentence_index": n,
+                    "char_start": n,
+                    "char_end": n + 1,
+                    "text": text,
+                    "demands": list(labels),
+                    "speaker": spk,
+                    "group_id": gid,
+                    "is_new": True,
+                    "evidence": {"fingerprint": fingerprint_to_json(fp)},
+                    "created_at": seen,
+                }
+            )
             keys.extend({"key": k, "group_id": gid} for k in set(blocking_keys(fp, seen)))
         with sessions.begin() as s:  # type: ignore[attr-defined]
             s.execute(insert(StatementGroup), groups)
@@ -191,30 +273,49 @@ def loo(args: argparse.Namespace) -> dict[str, object]:
     folds = {}
     tp = fp = fn = 0
     spk = stn = det = 0.0
-    for held in texts:
+    for held in list(texts):
         train = {d: t for d, t in texts.items() if d != held}
         best = max(THRESHOLDS, key=lambda th: evaluate_texts(gold, train, res, NOW, threshold=th).bcubed_f1)
         s = evaluate_texts(gold, {held: texts[held]}, res, NOW, threshold=best)
-        folds[held] = {"threshold": best, "micro_f1": round(s.micro.f1, 3), "speaker": round(s.speaker_accuracy, 3),
-                       "stance": round(s.stance_accuracy, 3), "bcubed_f1": round(s.bcubed_f1, 3),
-                       "alerts": s.alerts, "gold_clusters": s.gold_clusters}
+        folds[held] = {
+            "threshold": best,
+            "micro_f1": round(s.micro.f1, 3),
+            "speaker": round(s.speaker_accuracy, 3),
+            "stance": round(s.stance_accuracy, 3),
+            "bcubed_f1": round(s.bcubed_f1, 3),
+            "alerts": s.alerts,
+            "gold_clusters": s.gold_clusters,
+        }
         tp, fp, fn = tp + s.micro.tp, fp + s.micro.fp, fn + s.micro.fn
         n = s.micro.tp  # detected gold statements approximate weight
         spk, stn, det = spk + s.speaker_accuracy * n, stn + s.stance_accuracy * n, det + n
     p, r = tp / (tp + fp), tp / (tp + fn)
-    return {"full": {"micro_f1": round(full.micro.f1, 3),
-                     "labels": {k: round(v.f1, 3) for k, v in full.labels.items()},
-                     "speaker": round(full.speaker_accuracy, 3), "speaker_all": round(full.speaker_accuracy_all, 3),
-                     "stance": round(full.stance_accuracy, 3), "stance_all": round(full.stance_accuracy_all, 3),
-                     "bcubed_f1": round(full.bcubed_f1, 3), "alerts": full.alerts, "gold_clusters": full.gold_clusters},
-            "loo_pooled": {"micro_f1": round(2 * p * r / (p + r), 3), "speaker": round(spk / det, 3),
-                           "stance": round(stn / det, 3),
-                           "bcubed_f1_mean_per_doc": round(statistics.mean(f["bcubed_f1"] for f in folds.values()), 3)},
-            "folds": folds}
+    return {
+        "full": {
+            "micro_f1": round(full.micro.f1, 3),
+            "labels": {k: round(v.f1, 3) for k, v in full.labels.items()},
+            "speaker": round(full.speaker_accuracy, 3),
+            "speaker_all": round(full.speaker_accuracy_all, 3),
+            "stance": round(full.stance_accuracy, 3),
+            "stance_all": round(full.stance_accuracy_all, 3),
+            "bcubed_f1": round(full.bcubed_f1, 3),
+            "alerts": full.alerts,
+            "gold_clusters": full.gold_clusters,
+        },
+        "loo_pooled": {
+            "micro_f1": round(2 * p * r / (p + r), 3),
+            "speaker": round(spk / det, 3),
+            "stance": round(stn / det, 3),
+            "bcubed_f1_mean_per_doc": round(statistics.mean(f["bcubed_f1"] for f in folds.values()), 3),
+        },
+        "folds": folds,
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="cmd", required=True)
     t = sub.add_parser("throughput")
     t.add_argument("--articles", type=int, default=10_000)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from monitor.detect.article import Resources, analyse_text
 from monitor.detect.dedup import DEFAULT_THRESHOLD, assign_groups, speaker_key
 from monitor.detect.resources import load_actors, load_demands
-from monitor.errors import MonitorError
+from monitor.errors import MonitorError, StorageError
 from monitor.store import statements as repo
 
 if TYPE_CHECKING:
@@ -46,22 +46,28 @@ def load_resources(settings: Settings) -> Resources:
     return Resources(load_demands(list(settings.demands), where), load_actors(list(settings.actors), where))
 
 
-def detect_article(m: Monitor, article_id: int, now: datetime, resources: Resources, report: DetectReport) -> None:
+def detect_article(
+    m: Monitor, article_id: int, now: datetime, resources: Resources, report: DetectReport
+) -> None:
     """Detect one article in one transaction (skips it when another run already did)."""
     threshold = m.settings.detect.group_threshold or DEFAULT_THRESHOLD
     with m.session(f"detect article {article_id}") as session:
-        if article_id not in repo.pending_article_ids_among(session, [article_id]):
-            return
+        if not repo.claim_article(session, article_id, now, DETECTOR_VERSION):
+            return  # another run detected it already (or is doing so and has committed)
         text, language = repo.article_text(session, article_id)
         results = analyse_text(text, resources, language=language, use_context=m.settings.detect.use_context)
         items = [
-            (r.segment.text, r.labels, speaker_key(r.speaker.name if r.speaker else None, f"article:{article_id}"),
-             k > 0 and any(mt.context_from == k - 1 for mt in r.matches), r.concepts)
+            (
+                r.segment.text,
+                r.labels,
+                speaker_key(r.speaker.name if r.speaker else None, f"article:{article_id}"),
+                k > 0 and any(mt.context_from == k - 1 for mt in r.matches),
+                r.concepts,
+            )
             for k, r in enumerate(results)
         ]
         index = repo.SqlGroupIndex(session, article_id, results)
         grouped = assign_groups(items, index, now, threshold)
-        repo.mark_article_detected(session, article_id, now, DETECTOR_VERSION)
     report.articles += 1
     report.statements += len(grouped)
     report.new_groups += sum(g.is_new for g in grouped)
@@ -70,7 +76,11 @@ def detect_article(m: Monitor, article_id: int, now: datetime, resources: Resour
 
 
 def detect_articles(
-    m: Monitor, now: datetime, *, article_ids: Sequence[int] | None = None, since: datetime | None = None,
+    m: Monitor,
+    now: datetime,
+    *,
+    article_ids: Sequence[int] | None = None,
+    since: datetime | None = None,
     limit: int = 100_000,
 ) -> DetectReport:
     """Detect every pending article (or the given ones), oldest first; one bad article never stops the batch."""
@@ -82,6 +92,8 @@ def detect_articles(
     for article_id in article_ids:
         try:
             detect_article(m, article_id, now, resources, report)
+        except StorageError:
+            raise  # the database failed: fail the run loudly; the next run resumes in order
         except MonitorError as exc:
             log.warning("detect article %s failed: %s", article_id, exc)
             report.errors.append(f"article {article_id}: {exc}")

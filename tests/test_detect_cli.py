@@ -16,8 +16,18 @@ ROOT = Path(__file__).parents[1]
 def test_eval_json_meets_targets(tmp_path: Path) -> None:
     cfg = tmp_path / "monitor.toml"
     cfg.write_text(f'data_dir = "{tmp_path}"\n', encoding="utf-8")
-    result = CliRunner().invoke(main, ["--config", str(cfg), "eval", str(ROOT / "tests/data/eval/seeds_gold.jsonl"),
-                                       "--docs", str(ROOT / "seeds"), "--json"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "--config",
+            str(cfg),
+            "eval",
+            str(ROOT / "tests/data/eval/seeds_gold.jsonl"),
+            "--docs",
+            str(ROOT / "seeds"),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     scores = json.loads(result.output)
     assert scores["micro_f1"] >= 0.85 and scores["bcubed_f1"] >= 0.85
@@ -25,7 +35,9 @@ def test_eval_json_meets_targets(tmp_path: Path) -> None:
 
 
 def test_eval_missing_docs_is_an_error(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["eval", str(ROOT / "tests/data/eval/seeds_gold.jsonl"), "--docs", str(tmp_path)])
+    result = CliRunner().invoke(
+        main, ["eval", str(ROOT / "tests/data/eval/seeds_gold.jsonl"), "--docs", str(tmp_path)]
+    )
     assert result.exit_code == 1 and "missing documents" in result.output
 
 
@@ -42,5 +54,16 @@ def test_detect_then_statements(tmp_path: Path, db_url: str) -> None:
     out = runner.invoke(main, ["--config", cfg, "statements", "--demand", "posture_1997", "--format", "json"])
     rows = json.loads(out.output)
     assert rows and all("posture_1997" in r["demands"] for r in rows)
-    assert {"article_id", "url", "outlet", "title", "text", "char_start", "char_end", "speaker", "stance",
-            "group_id", "new"} <= set(rows[0])
+    assert {
+        "article_id",
+        "url",
+        "outlet",
+        "title",
+        "text",
+        "char_start",
+        "char_end",
+        "speaker",
+        "stance",
+        "group_id",
+        "new",
+    } <= set(rows[0])

@@ -54,7 +54,9 @@ def test_lookup_keys_cover_recent_weeks_only() -> None:
 def test_assign_groups_alerts_once_per_statement() -> None:
     index = MemoryIndex()
     first = assign_groups([(A, ("nato_expansion",), "ryabkov", False, ())], index, NOW)
-    again = assign_groups([(B, ("nato_expansion",), "ryabkov", False, ()), ("Nothing.", (), "x", False, ())], index, NOW)
+    again = assign_groups(
+        [(B, ("nato_expansion",), "ryabkov", False, ()), ("Nothing.", (), "x", False, ())], index, NOW
+    )
     other = assign_groups([(C, ("deployments",), "ryabkov", False, ())], index, NOW)
     assert first[0].is_new and not again[0].is_new and other[0].is_new
     assert again[0].group_id == first[0].group_id and again[0].matched_statement_id == first[0].statement_id
@@ -63,10 +65,18 @@ def test_assign_groups_alerts_once_per_statement() -> None:
 
 def test_translation_matches_on_concepts() -> None:
     concepts = ("nato_expansion:non-expansion", "nato_expansion:membership of a new state", "entity:Ukraine")
-    en = fingerprint("Ukraine must never join NATO, we need guarantees of non-expansion.", ["nato_expansion"],
-                     "ryabkov", concepts)
-    ru = fingerprint("Украина никогда не должна вступить в НАТО, нужны гарантии нерасширения.", ["nato_expansion"],
-                     "ryabkov", concepts)
+    en = fingerprint(
+        "Ukraine must never join NATO, we need guarantees of non-expansion.",
+        ["nato_expansion"],
+        "ryabkov",
+        concepts,
+    )
+    ru = fingerprint(
+        "Украина никогда не должна вступить в НАТО, нужны гарантии нерасширения.",
+        ["nato_expansion"],
+        "ryabkov",
+        concepts,
+    )
     assert en.script == "lat" and ru.script == "cyr"
     assert similarity(en, ru) >= 0.35
     assert set(blocking_keys(en, NOW)) & set(blocking_keys(ru, NOW))

@@ -24,22 +24,40 @@ def resources() -> Resources:
 
 
 MATCH_CASES = {
-    "non-expansion guarantee": ("Moscow wants legally binding guarantees of NATO's non-expansion.", {"nato_expansion"}),
+    "non-expansion guarantee": (
+        "Moscow wants legally binding guarantees of NATO's non-expansion.",
+        {"nato_expansion"},
+    ),
     "membership": ("Georgia will never become a member of the alliance.", {"nato_expansion"}),
     "open door": ("Washington will not let anyone close NATO's open door.", {"nato_expansion"}),
     "strike systems": ("Russia wants no strike weapons deployed near its borders.", {"deployments"}),
     "missiles in Europe": ("The US offered talks on missiles in Europe.", {"deployments"}),
     "1997 lines": ("NATO should pull its forces back to the 1997 lines.", {"posture_1997"}),
-    "baltic withdrawal": ("Moscow demands the withdrawal of foreign troops from Romania and Bulgaria.", {"posture_1997"}),
-    "three points": ("Russia will not give up the three key points.", {"nato_expansion", "deployments", "posture_1997"}),
+    "baltic withdrawal": (
+        "Moscow demands the withdrawal of foreign troops from Romania and Bulgaria.",
+        {"posture_1997"},
+    ),
+    "three points": (
+        "Russia will not give up the three key points.",
+        {"nato_expansion", "deployments", "posture_1997"},
+    ),
     "passing NATO mention": ("NATO ministers met in Brussels on Wednesday.", set()),
     "member states are not membership": ("An agreement between Russia and the Member States of NATO.", set()),
-    "presence is not enlargement": ("The crisis lies in the expansion of the NATO presence in Europe.", {"deployments"}),
+    "presence is not enlargement": (
+        "The crisis lies in the expansion of the NATO presence in Europe.",
+        {"deployments"},
+    ),
     "russian build-up excluded": ("Russian troops were deployed near Ukraine's border.", set()),
     "arms deliveries excluded": ("Britain delivered anti-tank missiles to Ukraine.", set()),
-    "ru non-expansion": ("Россия требует юридических гарантий нерасширения НАТО на восток.", {"nato_expansion"}),
+    "ru non-expansion": (
+        "Россия требует юридических гарантий нерасширения НАТО на восток.",
+        {"nato_expansion"},
+    ),
     "ru membership": ("Украина никогда не должна стать членом НАТО.", {"nato_expansion"}),
-    "ru strike systems": ("Москва настаивает на неразмещении ударных систем вблизи российских границ.", {"deployments"}),
+    "ru strike systems": (
+        "Москва настаивает на неразмещении ударных систем вблизи российских границ.",
+        {"deployments"},
+    ),
     "ru 1997": ("НАТО должно вернуть инфраструктуру к конфигурации 1997 года.", {"posture_1997"}),
     "ru unrelated": ("В Москве прошла пресс-конференция министра.", set()),
 }
@@ -63,7 +81,7 @@ def test_context_back_reference(resources: Resources) -> None:
 
 
 def test_user_demand_from_config_without_code(resources: Resources) -> None:
-    raw = tomllib.loads('''
+    raw = tomllib.loads("""
 [[demands]]
 name = "arms_control"
 description = "New START and strategic stability"
@@ -72,7 +90,7 @@ examples = ["Moscow proposed to extend New START."]
   name = "New START"
   terms.en = ["new start", "strategic stability dialogue"]
   terms.ru = ["снв-3"]
-''')["demands"]
+""")["demands"]
     demands = (*resources.demands, *load_demands(raw, "monitor.toml"))
     labels = {m.demand for m in match_sentence("Russia proposed to extend New START.", demands)}
     assert labels == {"arms_control"}
@@ -81,11 +99,23 @@ examples = ["Moscow proposed to extend New START."]
 BAD_DEMANDS = {
     "no name": ([{"cues": [{"name": "x", "terms": {"en": ["a"]}}]}], "name: required"),
     "no cues": ([{"name": "x"}], "cues: required"),
-    "bad weight": ([{"name": "x", "cues": [{"name": "c", "weight": "high", "terms": {"en": ["a"]}}]}], "weight"),
-    "bad regex": ([{"name": "x", "cues": [{"name": "c", "terms": {"en": ["re:(unclosed"]}}]}], "invalid term"),
+    "bad weight": (
+        [{"name": "x", "cues": [{"name": "c", "weight": "high", "terms": {"en": ["a"]}}]}],
+        "weight",
+    ),
+    "bad regex": (
+        [{"name": "x", "cues": [{"name": "c", "terms": {"en": ["re:(unclosed"]}}]}],
+        "invalid term",
+    ),
     "bad language": ([{"name": "x", "cues": [{"name": "c", "terms": {"english": ["a"]}}]}], "language code"),
-    "unknown key": ([{"name": "x", "treshold": 1, "cues": [{"name": "c", "terms": {"en": ["a"]}}]}], "unknown key"),
-    "near needs two lists": ([{"name": "x", "cues": [{"name": "c", "near": {"en": [["a"]]}}]}], "at least two"),
+    "unknown key": (
+        [{"name": "x", "treshold": 1, "cues": [{"name": "c", "terms": {"en": ["a"]}}]}],
+        "unknown key",
+    ),
+    "near needs two lists": (
+        [{"name": "x", "cues": [{"name": "c", "near": {"en": [["a"]]}}]}],
+        "at least two",
+    ),
 }
 
 

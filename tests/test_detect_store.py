@@ -20,9 +20,11 @@ NOW = datetime(2022, 1, 24, tzinfo=UTC)
 
 def _counts(m: object) -> tuple[int, int, int]:
     with m.session() as s:  # type: ignore[attr-defined]
-        return (s.scalar(select(func.count()).select_from(Statement)) or 0,
-                s.scalar(select(func.count()).select_from(StatementGroup)) or 0,
-                s.scalar(select(func.count()).select_from(Alert)) or 0)
+        return (
+            s.scalar(select(func.count()).select_from(Statement)) or 0,
+            s.scalar(select(func.count()).select_from(StatementGroup)) or 0,
+            s.scalar(select(func.count()).select_from(Alert)) or 0,
+        )
 
 
 def test_detect_seeds_idempotent_with_repeats(settings: Settings) -> None:

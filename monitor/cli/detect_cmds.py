@@ -34,8 +34,10 @@ def detect(ctx: click.Context, since: datetime | None, limit: int) -> None:
     """Detect statements, repeats and alerts in articles not yet processed (idempotent)."""
     with opened(ctx) as m:
         report = detect_articles(m, utc_now(), since=_utc(since), limit=limit)
-    click.echo(f"articles: {report.articles}  statements: {report.statements}  new: {report.new_groups}  "
-               f"repeats: {report.repeats}  alerts: {len(report.alert_ids)}")
+    click.echo(
+        f"articles: {report.articles}  statements: {report.statements}  new: {report.new_groups}  "
+        f"repeats: {report.repeats}  alerts: {len(report.alert_ids)}"
+    )
     for error in report.errors:
         click.secho(f"error: {error}", fg="red", err=True)
     if report.errors:
@@ -48,20 +50,35 @@ def detect(ctx: click.Context, since: datetime | None, limit: int) -> None:
 @click.option("--since", type=click.DateTime(), help="Only statements detected since this time (UTC).")
 @format_option
 @click.pass_context
-def statements(ctx: click.Context, demand: str | None, speaker: str | None, since: datetime | None, fmt: str) -> None:
+def statements(
+    ctx: click.Context, demand: str | None, speaker: str | None, since: datetime | None, fmt: str
+) -> None:
     """List detected statements with demands, speaker, stance, group and whether they were new."""
     with opened(ctx) as m, m.session("list statements") as s:
-        rows = [dataclasses.asdict(r) for r in iter_statements(s, demand=demand, speaker=speaker, since=_utc(since))]
+        rows = [
+            dataclasses.asdict(r)
+            for r in iter_statements(s, demand=demand, speaker=speaker, since=_utc(since))
+        ]
     for r in rows:
         r["demands"] = ",".join(r["demands"]) if fmt in ("table", "csv") else r["demands"]
-    emit(rows, fmt, ["id", "article_id", "speaker", "demands", "stance", "group_id", "new", "text"],
-         title="Statements", widths={"text": 70})
+    emit(
+        rows,
+        fmt,
+        ["id", "article_id", "speaker", "demands", "stance", "group_id", "new", "text"],
+        title="Statements",
+        widths={"text": 70},
+    )
 
 
 @main.command(name="eval")
 @click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--docs", "docs", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Folder with <doc>.txt for every doc of the gold file.")
+@click.option(
+    "--docs",
+    "docs",
+    required=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder with <doc>.txt for every doc of the gold file.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 @click.pass_context
 def eval_cmd(ctx: click.Context, gold: Path, docs: Path, as_json: bool) -> None:
@@ -73,8 +90,9 @@ def eval_cmd(ctx: click.Context, gold: Path, docs: Path, as_json: bool) -> None:
         raise SourceError(str(docs), f"missing documents: {', '.join(missing[:5])}")
     base = settings_of(ctx)
     with tempfile.TemporaryDirectory(prefix="monitor-eval-") as tmp:
-        settings = dataclasses.replace(base, database=DatabaseSettings(url=f"sqlite:///{Path(tmp) / 'eval.db'}"),
-                                       sources=())
+        settings = dataclasses.replace(
+            base, database=DatabaseSettings(url=f"sqlite:///{Path(tmp) / 'eval.db'}"), sources=()
+        )
         scores = _run_eval(settings, gold_rows, doc_ids, docs)
     if as_json:
         click.echo(json.dumps(_summary(scores), indent=2))
@@ -93,10 +111,19 @@ def _run_eval(settings: Any, gold_rows: list[Any], doc_ids: list[str], docs: Pat
                 doc_of[article_id] = doc
         detect_articles(m, now, article_ids=sorted(doc_of))
         with m.session("read eval results") as s:
-            texts = {doc_of[a.id]: a.text for a in s.scalars(select(Article).where(Article.id.in_(list(doc_of))))}
+            texts = {
+                doc_of[a.id]: a.text for a in s.scalars(select(Article).where(Article.id.in_(list(doc_of))))
+            }
             preds = [
-                PredictedSentence(doc_of[st.article_id], st.char_start, st.char_end, tuple(st.demands or ()),
-                                  st.speaker, st.stance, str(st.group_id) if st.group_id else None)
+                PredictedSentence(
+                    doc_of[st.article_id],
+                    st.char_start,
+                    st.char_end,
+                    tuple(st.demands or ()),
+                    st.speaker,
+                    st.stance,
+                    str(st.group_id) if st.group_id else None,
+                )
                 for st in s.scalars(select(Statement).where(Statement.article_id.in_(list(doc_of))))
             ]
         actors = load_resources(settings).actors
@@ -105,14 +132,22 @@ def _run_eval(settings: Any, gold_rows: list[Any], doc_ids: list[str], docs: Pat
 
 def _summary(s: Scores) -> dict[str, Any]:
     out: dict[str, Any] = {f"f1_{k}": round(v.f1, 3) for k, v in s.labels.items()}
-    out.update({
-        "micro_precision": round(s.micro.precision, 3), "micro_recall": round(s.micro.recall, 3),
-        "micro_f1": round(s.micro.f1, 3), "speaker_accuracy": round(s.speaker_accuracy, 3),
-        "stance_accuracy": round(s.stance_accuracy, 3),
-        "speaker_accuracy_all": round(s.speaker_accuracy_all, 3), "stance_accuracy_all": round(s.stance_accuracy_all, 3), "bcubed_f1": round(s.bcubed_f1, 3),
-        "alerts": s.alerts, "gold_clusters": s.gold_clusters, "sentences": s.sentences,
-        "unaligned_gold": s.unaligned_gold,
-    })
+    out.update(
+        {
+            "micro_precision": round(s.micro.precision, 3),
+            "micro_recall": round(s.micro.recall, 3),
+            "micro_f1": round(s.micro.f1, 3),
+            "speaker_accuracy": round(s.speaker_accuracy, 3),
+            "stance_accuracy": round(s.stance_accuracy, 3),
+            "speaker_accuracy_all": round(s.speaker_accuracy_all, 3),
+            "stance_accuracy_all": round(s.stance_accuracy_all, 3),
+            "bcubed_f1": round(s.bcubed_f1, 3),
+            "alerts": s.alerts,
+            "gold_clusters": s.gold_clusters,
+            "sentences": s.sentences,
+            "unaligned_gold": s.unaligned_gold,
+        }
+    )
     return out
 
 

@@ -86,8 +86,11 @@ def analyse_text(
 
 def _entities(seg: Segment, resources: Resources, speaker: Speaker | None) -> tuple[str, ...]:
     """Known actors mentioned in a statement (other than its speaker), by canonical name."""
-    names = {m.name for m in find_mentions(seg, resources.actors) if m.kind in ("country", "institution", "person")
-             and m.side != "neutral" or m.kind == "country"}
+    names = {
+        m.name
+        for m in find_mentions(seg, resources.actors)
+        if m.kind in ("country", "institution", "person") and m.side != "neutral" or m.kind == "country"
+    }
     names.discard(speaker.name if speaker else "")
     return tuple(sorted(names))
 
@@ -101,11 +104,12 @@ def _languages(seg: Segment, article_lang: str) -> tuple[str, ...]:
 
 
 _CONTINUATION: Final = re.compile(
-    r"^\W*(?:but|and|however|also|at the same time|moreover|he|she|they|но|и|однако|также|он|она)\b", re.IGNORECASE
+    r"^\W*(?:but|and|however|also|at the same time|moreover|he|she|they|но|и|однако|также|он|она)\b",
+    re.IGNORECASE,
 )
 
 
-_QUOTE_OPENERS: Final = "\"“«„"
+_QUOTE_OPENERS: Final = '"“«„'
 _PROCESS_TALK: Final = re.compile(
     r"\b(?:rounds? of (?:talks|consultations)|new round|sit down|consultations|sanctions|раунд\w*|санкци\w*)\b",
     re.IGNORECASE,
@@ -115,7 +119,7 @@ _PROCESS_TALK: Final = re.compile(
 def _continue_speaker(
     segments: Sequence[Segment], matches: list[list[Match]], speakers: Sequence[Speaker | None]
 ) -> None:
-    """"He also stressed that ...", "But there must be ..., Stoltenberg said": the same speaker
+    """ "He also stressed that ...", "But there must be ..., Stoltenberg said": the same speaker
     going on about the point of the sentence before (same paragraph) keeps its labels."""
     for i in range(1, len(segments)):
         seg, prev = segments[i], segments[i - 1]
@@ -136,4 +140,6 @@ def _inherit_speakers(matches: Sequence[Sequence[Match]], speakers: list[Speaker
         if ms and speakers[i] is None and any(m.context_from is not None for m in ms):
             prev = speakers[i - 1] if i > 0 else None
             if prev is not None:
-                speakers[i] = Speaker(prev.name, prev.kind, prev.side, f"continues previous sentence: {prev.cue}")
+                speakers[i] = Speaker(
+                    prev.name, prev.kind, prev.side, f"continues previous sentence: {prev.cue}"
+                )

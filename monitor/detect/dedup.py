@@ -21,26 +21,25 @@ import hashlib
 import re
 import struct
 from collections.abc import Iterable, Sequence
-from typing import Protocol
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Final, Protocol
 
 from monitor.detect.resources import normalise
 
 __all__ = [
     "Candidate",
+    "Fingerprint",
+    "GroupDecision",
     "GroupIndex",
     "Grouped",
     "MemoryIndex",
     "assign_groups",
-    "Fingerprint",
-    "GroupDecision",
     "blocking_keys",
     "decide_group",
+    "fingerprint",
     "fingerprint_from_json",
     "fingerprint_to_json",
-    "fingerprint",
     "lookup_keys",
     "similarity",
     "speaker_key",
@@ -55,26 +54,351 @@ CONCEPT_KEYS: Final = 2
 CROSS_LANGUAGE_FACTOR: Final = 0.6
 
 _STOP: Final = frozenset(
-    """a an the and or but if of to in on at by for with from as is are was were be been being it its this that
-    these those there here he she they we i you him her them us our their his my your me not no nor so than too
-    very can could will would shall should may might must do does did done has have had having about into over
-    after before again further then once all any both each few more most other some such only own same also just
-    said says say told according which who whom what when where why how while during between against because
-    until up down out off under above below through mr ms mrs
-    и в во не что он на я с со как а то все она так его но да ты к у же вы за бы по только ее мне было вот от
-    меня еще нет о из ему теперь когда даже ну вдруг ли если уже или ни быть был него до вас нибудь опять уж
-    вам ведь там потом себя ничего ей может они тут где есть надо ней для мы тебя их чем была сам чтобы без
-    будто чего раз тоже себе под будет ж тогда кто этот того потому этого какой совсем ним здесь этом один
-    почти мой тем чтобы нее сейчас были куда зачем всех никогда можно при наконец два об другой хоть после
-    над больше тот через эти нас про всего них какая много разве три эту моя впрочем хорошо свою этой перед
-    иногда лучше чуть том нельзя такой им более всегда конечно всю между заявил сказал""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "but",
+        "if",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "as",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "he",
+        "she",
+        "they",
+        "we",
+        "i",
+        "you",
+        "him",
+        "her",
+        "them",
+        "us",
+        "our",
+        "their",
+        "his",
+        "my",
+        "your",
+        "me",
+        "not",
+        "no",
+        "nor",
+        "so",
+        "than",
+        "too",
+        "very",
+        "can",
+        "could",
+        "will",
+        "would",
+        "shall",
+        "should",
+        "may",
+        "might",
+        "must",
+        "do",
+        "does",
+        "did",
+        "done",
+        "has",
+        "have",
+        "had",
+        "having",
+        "about",
+        "into",
+        "over",
+        "after",
+        "before",
+        "again",
+        "further",
+        "then",
+        "once",
+        "all",
+        "any",
+        "both",
+        "each",
+        "few",
+        "more",
+        "most",
+        "other",
+        "some",
+        "such",
+        "only",
+        "own",
+        "same",
+        "also",
+        "just",
+        "said",
+        "says",
+        "say",
+        "told",
+        "according",
+        "which",
+        "who",
+        "whom",
+        "what",
+        "when",
+        "where",
+        "why",
+        "how",
+        "while",
+        "during",
+        "between",
+        "against",
+        "because",
+        "until",
+        "up",
+        "down",
+        "out",
+        "off",
+        "under",
+        "above",
+        "below",
+        "through",
+        "mr",
+        "ms",
+        "mrs",
+        "и",
+        "в",
+        "во",
+        "не",
+        "что",
+        "он",
+        "на",
+        "я",
+        "с",
+        "со",
+        "как",
+        "а",
+        "то",
+        "все",
+        "она",
+        "так",
+        "его",
+        "но",
+        "да",
+        "ты",
+        "к",
+        "у",
+        "же",
+        "вы",
+        "за",
+        "бы",
+        "по",
+        "только",
+        "ее",
+        "мне",
+        "было",
+        "вот",
+        "от",
+        "меня",
+        "еще",
+        "нет",
+        "о",
+        "из",
+        "ему",
+        "теперь",
+        "когда",
+        "даже",
+        "ну",
+        "вдруг",
+        "ли",
+        "если",
+        "уже",
+        "или",
+        "ни",
+        "быть",
+        "был",
+        "него",
+        "до",
+        "вас",
+        "нибудь",
+        "опять",
+        "уж",
+        "вам",
+        "ведь",
+        "там",
+        "потом",
+        "себя",
+        "ничего",
+        "ей",
+        "может",
+        "они",
+        "тут",
+        "где",
+        "есть",
+        "надо",
+        "ней",
+        "для",
+        "мы",
+        "тебя",
+        "их",
+        "чем",
+        "была",
+        "сам",
+        "чтобы",
+        "без",
+        "будто",
+        "чего",
+        "раз",
+        "тоже",
+        "себе",
+        "под",
+        "будет",
+        "ж",
+        "тогда",
+        "кто",
+        "этот",
+        "того",
+        "потому",
+        "этого",
+        "какой",
+        "совсем",
+        "ним",
+        "здесь",
+        "этом",
+        "один",
+        "почти",
+        "мой",
+        "тем",
+        "чтобы",
+        "нее",
+        "сейчас",
+        "были",
+        "куда",
+        "зачем",
+        "всех",
+        "никогда",
+        "можно",
+        "при",
+        "наконец",
+        "два",
+        "об",
+        "другой",
+        "хоть",
+        "после",
+        "над",
+        "больше",
+        "тот",
+        "через",
+        "эти",
+        "нас",
+        "про",
+        "всего",
+        "них",
+        "какая",
+        "много",
+        "разве",
+        "три",
+        "эту",
+        "моя",
+        "впрочем",
+        "хорошо",
+        "свою",
+        "этой",
+        "перед",
+        "иногда",
+        "лучше",
+        "чуть",
+        "том",
+        "нельзя",
+        "такой",
+        "им",
+        "более",
+        "всегда",
+        "конечно",
+        "всю",
+        "между",
+        "заявил",
+        "сказал",
+    ]
 )
 _TOKEN: Final = re.compile(r"\w+")
-_EN_SUFFIXES: Final = ("ations", "ation", "ments", "ment", "ness", "ings", "ing", "ies", "ied", "ed", "es", "ly", "s")
+_EN_SUFFIXES: Final = (
+    "ations",
+    "ation",
+    "ments",
+    "ment",
+    "ness",
+    "ings",
+    "ing",
+    "ies",
+    "ied",
+    "ed",
+    "es",
+    "ly",
+    "s",
+)
 _RU_SUFFIXES: Final = (
-    "иями", "ями", "ами", "ого", "его", "ому", "ему", "ыми", "ими", "ией", "ой", "ей", "ий", "ый", "ая", "яя",
-    "ое", "ее", "ые", "ие", "ам", "ям", "ах", "ях", "ов", "ев", "ом", "ем", "ию", "ия", "ть", "ет", "ут", "ют",
-    "ит", "ат", "ят", "а", "я", "о", "е", "ы", "и", "у", "ю", "ь",
+    "иями",
+    "ями",
+    "ами",
+    "ого",
+    "его",
+    "ому",
+    "ему",
+    "ыми",
+    "ими",
+    "ией",
+    "ой",
+    "ей",
+    "ий",
+    "ый",
+    "ая",
+    "яя",
+    "ое",
+    "ее",
+    "ые",
+    "ие",
+    "ам",
+    "ям",
+    "ах",
+    "ях",
+    "ов",
+    "ев",
+    "ом",
+    "ем",
+    "ию",
+    "ия",
+    "ть",
+    "ет",
+    "ут",
+    "ют",
+    "ит",
+    "ат",
+    "ят",
+    "а",
+    "я",
+    "о",
+    "е",
+    "ы",
+    "и",
+    "у",
+    "ю",
+    "ь",
 )
 
 
@@ -88,7 +412,7 @@ class Fingerprint:
 
     @property
     def script(self) -> str:
-        """"cyr" or "lat": translations compare on concepts only."""
+        """ "cyr" or "lat": translations compare on concepts only."""
         cyr = sum(any("\u0400" <= c <= "\u04ff" for c in s) for s in self.stems)
         return "cyr" if cyr * 2 > len(self.stems) else "lat"
 
@@ -181,7 +505,9 @@ def lookup_keys(fp: Fingerprint, now: datetime) -> list[str]:
     ]
 
 
-def decide_group(fp: Fingerprint, candidates: Sequence[Candidate], threshold: float = DEFAULT_THRESHOLD) -> GroupDecision:
+def decide_group(
+    fp: Fingerprint, candidates: Sequence[Candidate], threshold: float = DEFAULT_THRESHOLD
+) -> GroupDecision:
     """Join the most similar known statement's group when similar enough, else open a new group."""
     best: tuple[float, Candidate] | None = None
     for cand in candidates:
@@ -209,8 +535,13 @@ class MemoryIndex:
         return list(found.values())
 
     def add(
-        self, fp: Fingerprint, group_id: int | None, now: datetime, position: int = 0,
-        decision: GroupDecision | None = None, reason: str = "",
+        self,
+        fp: Fingerprint,
+        group_id: int | None,
+        now: datetime,
+        position: int = 0,
+        decision: GroupDecision | None = None,
+        reason: str = "",
     ) -> tuple[int, int]:
         """Store a statement (opening a group when ``group_id`` is None); returns (statement, group)."""
         if group_id is None:
@@ -229,7 +560,13 @@ class GroupIndex(Protocol):
     def candidates(self, fp: Fingerprint, now: datetime) -> list[Candidate]: ...
 
     def add(
-        self, fp: Fingerprint, group_id: int | None, now: datetime, position: int, decision: GroupDecision, reason: str
+        self,
+        fp: Fingerprint,
+        group_id: int | None,
+        now: datetime,
+        position: int,
+        decision: GroupDecision,
+        reason: str,
     ) -> tuple[int, int]: ...
 
 
@@ -279,16 +616,27 @@ def assign_groups(
             if prev is not None and prev[0].speaker == spk:
                 adjacent = similarity(fp, prev[0]) + ADJACENT_BONUS
                 if adjacent >= threshold and adjacent > decision.similarity:
-                    decision, reason = GroupDecision(prev[2], prev[1], round(adjacent, 3)), "same speaker goes on"
-        if headline is not None and k - headline[3] <= HEADLINE_REACH and headline[0].speaker == spk \
-                and headline[0].labels & fp.labels and decision.group_id in (None, headline[2]):
+                    decision, reason = (
+                        GroupDecision(prev[2], prev[1], round(adjacent, 3)),
+                        "same speaker goes on",
+                    )
+        if (
+            headline is not None
+            and k - headline[3] <= HEADLINE_REACH
+            and headline[0].speaker == spk
+            and headline[0].labels & fp.labels
+            and decision.group_id in (None, headline[2])
+        ):
             decision, reason = GroupDecision(headline[2], headline[1], 1.0), "repeats the headline"
             headline = None
         is_new = decision.group_id is None
         reason = "new statement" if is_new else reason
         statement_id, group_id = index.add(fp, decision.group_id, now, k, decision, reason)
-        out.append(Grouped(k, statement_id, group_id, is_new, decision.matched_statement_id, decision.similarity,
-                           reason))
+        out.append(
+            Grouped(
+                k, statement_id, group_id, is_new, decision.matched_statement_id, decision.similarity, reason
+            )
+        )
         prev = (fp, statement_id, group_id)
         if k <= 1 and not text.rstrip().endswith(_CLOSING):
             headline = (fp, statement_id, group_id, k)
@@ -296,8 +644,12 @@ def assign_groups(
 
 
 def fingerprint_to_json(fp: Fingerprint) -> dict[str, object]:
-    return {"stems": sorted(fp.stems), "labels": sorted(fp.labels), "speaker": fp.speaker,
-            "concepts": sorted(fp.concepts)}
+    return {
+        "stems": sorted(fp.stems),
+        "labels": sorted(fp.labels),
+        "speaker": fp.speaker,
+        "concepts": sorted(fp.concepts),
+    }
 
 
 def fingerprint_from_json(data: dict[str, object]) -> Fingerprint:

@@ -17,9 +17,9 @@ Scores:
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from monitor.detect.article import Resources, analyse_text
@@ -27,7 +27,15 @@ from monitor.detect.dedup import DEFAULT_THRESHOLD, MemoryIndex, assign_groups, 
 from monitor.detect.resources import Actor, normalise
 from monitor.errors import ConfigError
 
-__all__ = ["evaluate_texts", "GoldSentence", "PredictedSentence", "Scores", "load_gold", "same_speaker_by", "score"]
+__all__ = [
+    "GoldSentence",
+    "PredictedSentence",
+    "Scores",
+    "evaluate_texts",
+    "load_gold",
+    "same_speaker_by",
+    "score",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +103,17 @@ def load_gold(lines: Iterable[str], where: str) -> list[GoldSentence]:
             continue
         try:
             row = json.loads(line)
-            out.append(GoldSentence(str(row["doc"]), int(row["i"]), str(row["text"]), tuple(row.get("labels") or ()),
-                                    row.get("speaker"), row.get("stance"), row.get("cluster")))
+            out.append(
+                GoldSentence(
+                    str(row["doc"]),
+                    int(row["i"]),
+                    str(row["text"]),
+                    tuple(row.get("labels") or ()),
+                    row.get("speaker"),
+                    row.get("stance"),
+                    row.get("cluster"),
+                )
+            )
         except (ValueError, KeyError, TypeError) as exc:
             raise ConfigError(where, f"line {n}: not a gold row: {exc}") from exc
     return out
@@ -127,7 +144,9 @@ def score(
     same = same_speaker or _same_text
     spans = locate(gold, texts)
     aligned = _align(gold, predicted, spans)
-    label_names = sorted({lab for g in gold for lab in g.labels} | {lab for p in predicted for lab in p.labels})
+    label_names = sorted(
+        {lab for g in gold for lab in g.labels} | {lab for p in predicted for lab in p.labels}
+    )
     counts = {lab: [0, 0, 0] for lab in label_names}
     speaker_ok = stance_ok = labelled = detected = speaker_all = stance_all = 0
     errors: list[dict[str, Any]] = []
@@ -153,21 +172,44 @@ def score(
                 speaker_ok += hit_speaker
                 stance_ok += hit_stance
         if set(g.labels) != pred_labels or (g.labels and main and not same(main.speaker, g.speaker)):
-            errors.append({"doc": g.doc, "i": g.i, "text": g.text[:200], "gold": sorted(g.labels),
-                           "pred": sorted(pred_labels), "gold_speaker": g.speaker,
-                           "pred_speaker": main.speaker if main else None})
+            errors.append(
+                {
+                    "doc": g.doc,
+                    "i": g.i,
+                    "text": g.text[:200],
+                    "gold": sorted(g.labels),
+                    "pred": sorted(pred_labels),
+                    "gold_speaker": g.speaker,
+                    "pred_speaker": main.speaker if main else None,
+                }
+            )
     per = {lab: _prf(*c) for lab, c in counts.items()}
     micro = _prf(*(sum(c[k] for c in counts.values()) for k in range(3)))
     bp, br, bf = _bcubed(gold, aligned)
     alerts = len({p.group for p in predicted if p.group and p.doc in texts})
     clusters = len({g.cluster for g in gold if g.cluster})
-    return Scores(per, micro, _ratio(speaker_ok, detected), _ratio(stance_ok, detected), bp, br, bf, alerts,
-                  clusters, len(gold), len(gold) - len(spans), _ratio(speaker_all, labelled),
-                  _ratio(stance_all, labelled), errors)
+    return Scores(
+        per,
+        micro,
+        _ratio(speaker_ok, detected),
+        _ratio(stance_ok, detected),
+        bp,
+        br,
+        bf,
+        alerts,
+        clusters,
+        len(gold),
+        len(gold) - len(spans),
+        _ratio(speaker_all, labelled),
+        _ratio(stance_all, labelled),
+        errors,
+    )
 
 
 def _align(
-    gold: Sequence[GoldSentence], predicted: Sequence[PredictedSentence], spans: Mapping[tuple[str, int], tuple[int, int]]
+    gold: Sequence[GoldSentence],
+    predicted: Sequence[PredictedSentence],
+    spans: Mapping[tuple[str, int], tuple[int, int]],
 ) -> dict[tuple[str, int], list[PredictedSentence]]:
     by_doc: dict[str, list[tuple[int, int, int]]] = {}
     for g in gold:
@@ -252,22 +294,39 @@ def predict_texts(
     for doc in sorted(texts):
         results = analyse_text(texts[doc], resources)
         items = [
-            (r.segment.text, r.labels, speaker_key(r.speaker.name if r.speaker else None, doc),
-             k > 0 and any(m.context_from == k - 1 for m in r.matches), r.concepts)
+            (
+                r.segment.text,
+                r.labels,
+                speaker_key(r.speaker.name if r.speaker else None, doc),
+                k > 0 and any(m.context_from == k - 1 for m in r.matches),
+                r.concepts,
+            )
             for k, r in enumerate(results)
         ]
         groups = {g.position: g.group_id for g in assign_groups(items, index, now, threshold)}
         for k, r in enumerate(results):
             group = groups.get(k)
-            preds.append(PredictedSentence(doc, r.segment.start, r.segment.end, r.labels,
-                                           r.speaker.name if r.speaker and r.labels else None, r.stance,
-                                           str(group) if group is not None else None))
+            preds.append(
+                PredictedSentence(
+                    doc,
+                    r.segment.start,
+                    r.segment.end,
+                    r.labels,
+                    r.speaker.name if r.speaker and r.labels else None,
+                    r.stance,
+                    str(group) if group is not None else None,
+                )
+            )
     return preds
 
 
 def evaluate_texts(
-    gold: Sequence[GoldSentence], texts: Mapping[str, str], resources: Resources, now: datetime,
-    *, threshold: float = DEFAULT_THRESHOLD,
+    gold: Sequence[GoldSentence],
+    texts: Mapping[str, str],
+    resources: Resources,
+    now: datetime,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
 ) -> Scores:
     """Detection plus scoring for the documents in ``texts`` (the gold rows of other documents are ignored)."""
     subset = [g for g in gold if g.doc in texts]

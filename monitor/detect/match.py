@@ -134,7 +134,7 @@ def _anchor(term: Term) -> str:
 
 
 def _is_literal(word: str) -> bool:
-    return not (word.startswith("~") or word.startswith("[") or "|" in word)
+    return not (word.startswith(("~", "[")) or "|" in word)
 
 
 def _match_near(
@@ -250,9 +250,9 @@ def match_demands(
         result.append(labels)
     for i, seg in enumerate(segments):  # forward: "the main question" spelled out by the next sentence
         nxt = i + 1
-        if not result[i] and nxt < len(segments) and own[nxt] and segments[nxt].line - seg.line <= 1:
-            if KEY_REFERENCE.search(normalise(seg.text[:400])):
-                result[i] = [Match(m.demand, m.score, m.hits, nxt) for m in own[nxt]]
+        follows = nxt < len(segments) and bool(own[nxt]) and segments[nxt].line - seg.line <= 1
+        if not result[i] and follows and KEY_REFERENCE.search(normalise(seg.text[:400])):
+            result[i] = [Match(m.demand, m.score, m.hits, nxt) for m in own[nxt]]
     return result
 
 

@@ -57,8 +57,24 @@ _CUE_KEYS: Final = frozenset({"name", "weight", "terms", "near", "window"})
 _ACTOR_KEYS: Final = frozenset({"name", "kind", "aliases", "roles", "side", "gender", "affiliation"})
 
 # One-to-one character folding: offsets in the normalised text equal offsets in the original.
-_FOLD: Final = str.maketrans({"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"', "«": '"', "»": '"',
-                              "„": '"', "–": "-", "—": "-", "‐": "-", "‑": "-", "ё": "е", "Ё": "е"})
+_FOLD: Final = str.maketrans(
+    {
+        "’": "'",
+        "‘": "'",
+        "`": "'",
+        "“": '"',
+        "”": '"',
+        "«": '"',
+        "»": '"',
+        "„": '"',
+        "–": "-",
+        "—": "-",
+        "‐": "-",
+        "‑": "-",
+        "ё": "е",
+        "Ё": "е",
+    }
+)
 
 
 def normalise(text: str) -> str:
@@ -138,7 +154,9 @@ def compile_term(term: str) -> re.Pattern[str]:
         sep = r"\s+" if i else ""
         parts.append(f"(?:{sep}{body})?" if optional else f"{sep}{body}")
     pattern = "".join(parts)
-    return re.compile(rf"(?<![\w]){pattern}(?![\w])" if not words[-1].endswith("*") else rf"(?<![\w]){pattern}")
+    return re.compile(
+        rf"(?<![\w]){pattern}(?![\w])" if not words[-1].endswith("*") else rf"(?<![\w]){pattern}"
+    )
 
 
 def _gap(word: str) -> str | None:
@@ -163,6 +181,7 @@ def _word_regex(word: str) -> str:
 
 # ---------------------------------------------------------------------------------------------
 # Loaders
+
 
 def load_demands(raw: Sequence[Mapping[str, Any]], where: str) -> tuple[Demand, ...]:
     """Validate and compile ``[[demands]]`` tables; one ``ConfigError`` lists every problem."""
@@ -248,11 +267,15 @@ def _load_terms(raw: Any, at: str, problems: list[str]) -> tuple[Term, ...]:
         elif not _is_str_list(items):
             problems.append(f"{at}.{lang}: must be a list of strings")
         else:
-            terms.extend(t for j, s in enumerate(items) if (t := _term(lang, s, f"{at}.{lang}[{j}]", problems)))
+            terms.extend(
+                t for j, s in enumerate(items) if (t := _term(lang, s, f"{at}.{lang}[{j}]", problems))
+            )
     return tuple(terms)
 
 
-def _load_near(raw: Any, at: str, problems: list[str]) -> tuple[tuple[str, tuple[tuple[Term, ...], ...]], ...]:
+def _load_near(
+    raw: Any, at: str, problems: list[str]
+) -> tuple[tuple[str, tuple[tuple[Term, ...], ...]], ...]:
     if not isinstance(raw, Mapping):
         problems.append(f"{at}: must be a table of language = [[terms], [terms], ...]")
         return ()

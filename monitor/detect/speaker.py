@@ -71,22 +71,183 @@ _VERB_RE: Final = re.compile(rf"(?<!\w)(?:{_SPEECH_VERBS})(?!\w)")
 _ACCORDING_RE: Final = re.compile(r"(?<!\w)(?:according to|по словам|по мнению|по данным)\s+")
 _PRONOUN_RE: Final = re.compile(r"(?<!\w)(he|she|they|him|her|его|он|она|они|её|ее)(?!\w)")
 _GENERIC_ROLES: Final = (
-    "diplomat", "expert", "analyst", "professor", "official", "spokesman", "spokeswoman", "minister",
-    "deputy minister", "secretary general", "politician", "ambassador", "envoy", "senator", "researcher",
-    "дипломат", "эксперт", "политолог", "министр",
+    "diplomat",
+    "expert",
+    "analyst",
+    "professor",
+    "official",
+    "spokesman",
+    "spokeswoman",
+    "minister",
+    "deputy minister",
+    "secretary general",
+    "politician",
+    "ambassador",
+    "envoy",
+    "senator",
+    "researcher",
+    "дипломат",
+    "эксперт",
+    "политолог",
+    "министр",
 )
 _NAME_RE: Final = re.compile(r"(?<!\w)([A-ZА-ЯЁ][a-zа-яё'’-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё'’-]+){1,2})(?!\w)")
 _NOT_NAME: Final = frozenset(
-    """the on in at of for and but by to a an this that these those however moreover january february march
-    april may june july august september october november december monday tuesday wednesday thursday friday
-    saturday sunday russian russia american united states nato north atlantic foreign deputy minister secretary
-    general president state department european union council photo prime treaty organization federation
-    security ministry defense defence house white kremlin geneva brussels vienna moscow washington ukraine
-    georgia finland sweden europe eastern western west east according as after before since if when while
-    professor higher school economics center centre naval analysis channel one news agency post reply leave
-    first second third mr mrs ms dr permanent representative head delegation senate congress strategic act
-    founding charter summit agreement declaration statement article question answer read also photo source
-    это эти этот эта в во на по и но как что мы вы они он она тогда же также""".split()
+    [
+        "the",
+        "on",
+        "in",
+        "at",
+        "of",
+        "for",
+        "and",
+        "but",
+        "by",
+        "to",
+        "a",
+        "an",
+        "this",
+        "that",
+        "these",
+        "those",
+        "however",
+        "moreover",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "russian",
+        "russia",
+        "american",
+        "united",
+        "states",
+        "nato",
+        "north",
+        "atlantic",
+        "foreign",
+        "deputy",
+        "minister",
+        "secretary",
+        "general",
+        "president",
+        "state",
+        "department",
+        "european",
+        "union",
+        "council",
+        "photo",
+        "prime",
+        "treaty",
+        "organization",
+        "federation",
+        "security",
+        "ministry",
+        "defense",
+        "defence",
+        "house",
+        "white",
+        "kremlin",
+        "geneva",
+        "brussels",
+        "vienna",
+        "moscow",
+        "washington",
+        "ukraine",
+        "georgia",
+        "finland",
+        "sweden",
+        "europe",
+        "eastern",
+        "western",
+        "west",
+        "east",
+        "according",
+        "as",
+        "after",
+        "before",
+        "since",
+        "if",
+        "when",
+        "while",
+        "professor",
+        "higher",
+        "school",
+        "economics",
+        "center",
+        "centre",
+        "naval",
+        "analysis",
+        "channel",
+        "one",
+        "news",
+        "agency",
+        "post",
+        "reply",
+        "leave",
+        "first",
+        "second",
+        "third",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "permanent",
+        "representative",
+        "head",
+        "delegation",
+        "senate",
+        "congress",
+        "strategic",
+        "act",
+        "founding",
+        "charter",
+        "summit",
+        "agreement",
+        "declaration",
+        "statement",
+        "article",
+        "question",
+        "answer",
+        "read",
+        "also",
+        "photo",
+        "source",
+        "это",
+        "эти",
+        "этот",
+        "эта",
+        "в",
+        "во",
+        "на",
+        "по",
+        "и",
+        "но",
+        "как",
+        "что",
+        "мы",
+        "вы",
+        "они",
+        "он",
+        "она",
+        "тогда",
+        "же",
+        "также",
+    ]
 )
 _RU_NOT_NAME_ENDINGS: Final = ("ой", "ий", "ый", "ая", "ого", "ему", "ции", "ии", "ых", "их", "ые", "ие")
 _MALE: Final = frozenset({"he", "him", "он", "его"})
@@ -145,7 +306,9 @@ def find_mentions(seg: Segment, actors: Sequence[Actor]) -> list[Mention]:
             if not _overlaps(m.span(), taken):
                 taken.append(m.span())
                 kind = actor.kind
-                out.append(Mention(seg.index, *m.span(), kind, actor.name, actor.side, actor.gender, actor.roles))
+                out.append(
+                    Mention(seg.index, *m.span(), kind, actor.name, actor.side, actor.gender, actor.roles)
+                )
     for m in _NAME_RE.finditer(text):
         words = [w for w in m.group(1).split() if w.lower().strip("'’") not in _NOT_NAME]
         if any(w.lower().endswith(_RU_NOT_NAME_ENDINGS) for w in words):
@@ -200,7 +363,7 @@ _POINTER: Final = re.compile(
 def _credit_source_pointers(
     segments: Sequence[Segment], mentions: list[list[Mention]], result: list[Speaker | None]
 ) -> None:
-    """"This is noted in the press release of the Russian Foreign Ministry." names the source of
+    """ "This is noted in the press release of the Russian Foreign Ministry." names the source of
     the sentence before it, which is then credited to that source instead of a vaguer one."""
     for i in range(1, len(segments)):
         if not _POINTER.search(normalise(segments[i].text[:200])):
@@ -209,11 +372,16 @@ def _credit_source_pointers(
         prev = result[i - 1]
         if named and (prev is None or prev.kind in ("country", "group")):
             m = named[-1]
-            result[i - 1] = Speaker(m.name, m.kind, m.side, f"named by the next sentence: {segments[i].text[:60]}")
+            result[i - 1] = Speaker(
+                m.name, m.kind, m.side, f"named by the next sentence: {segments[i].text[:60]}"
+            )
             result[i] = None
 
+
 _TURN: Final = re.compile(r"^\W{0,3}([^\W\d][\w.'’ -]{0,40}?)\s*(?:\([^)]{0,60}\))?\s*:\s")
-_QUESTION_TURN: Final = frozenset({"question", "q", "вопрос", "journalist", "журналист", "interviewer", "host"})
+_QUESTION_TURN: Final = frozenset(
+    {"question", "q", "вопрос", "journalist", "журналист", "interviewer", "host"}
+)
 
 
 def speaker_turns(segments: Sequence[Segment]) -> list[str | None]:
@@ -253,14 +421,21 @@ def _is_turn_label(label: str) -> bool:
     return bool(_PERSON_LABEL.match(label)) and not any(w.lower() in _NOT_NAME for w in words[1:])
 
 
-def _follow_turns(segments: Sequence[Segment], mentions: list[list[Mention]], result: list[Speaker | None]) -> None:
+def _follow_turns(
+    segments: Sequence[Segment], mentions: list[list[Mention]], result: list[Speaker | None]
+) -> None:
     """In a transcript every sentence of a turn is the turn holder's (questions: the interviewer)."""
     turns = speaker_turns(segments)
     holder: Speaker | None = None
     for i, turn in enumerate(turns):
         if turn is None:
             continue
-        if i == 0 or turns[i - 1] != turn or segments[i].line != segments[i - 1].line and _TURN.match(segments[i].text):
+        if (
+            i == 0
+            or turns[i - 1] != turn
+            or segments[i].line != segments[i - 1].line
+            and _TURN.match(segments[i].text)
+        ):
             holder = _turn_holder(turn, i, mentions)
         if holder is not None:
             result[i] = Speaker(holder.name, holder.kind, holder.side, f"transcript turn {turn!r}")
@@ -301,14 +476,19 @@ def _own_attribution(
         if outside[m.start()]:
             after = [x for x in mentions[i] if x.start >= m.end() and x.start - m.end() <= 5]
             if after:
-                return _resolve(after[0], i, mentions, f'"according to {norm[after[0].start:after[0].end]}"')
+                return _resolve(
+                    after[0], i, mentions, f'"according to {norm[after[0].start : after[0].end]}"'
+                )
             group = _GROUP_NOUN.match(norm, m.end())
             if group:
                 return Speaker(group.group(0).strip(), "group", "neutral", "according to")
     verbs = [v for v in _VERB_RE.finditer(norm) if _is_verb(norm, v)]
     trailing = [
-        v for v in verbs
-        if (_ATTRIBUTION_POSITION if outside[v.start()] else _AFTER_QUOTE).search(norm[max(0, v.start() - 60) : v.start()])
+        v
+        for v in verbs
+        if (_ATTRIBUTION_POSITION if outside[v.start()] else _AFTER_QUOTE).search(
+            norm[max(0, v.start() - 60) : v.start()]
+        )
     ]
     ordered = trailing[::-1] + [v for v in verbs if outside[v.start()] and v not in trailing]
     for v in ordered:
@@ -317,12 +497,14 @@ def _own_attribution(
             return found
     lead = [x for x in mentions[i] if x.start < 50 and x.kind not in ("pronoun", "role")]
     if lead and _COLON_AFTER.match(norm, lead[0].end):
-        return _resolve(lead[0], i, mentions, f'"{norm[lead[0].start:lead[0].end]}: ..." (heading or turn)')
+        return _resolve(lead[0], i, mentions, f'"{norm[lead[0].start : lead[0].end]}: ..." (heading or turn)')
     colon = _COLON_QUOTE.search(norm)
     if colon:
-        cands = [x for x in mentions[i] if x.end <= colon.start() + 1 and x.kind in ("person", "role", "media")]
+        cands = [
+            x for x in mentions[i] if x.end <= colon.start() + 1 and x.kind in ("person", "role", "media")
+        ]
         if cands:
-            return _resolve(cands[-1], i, mentions, f'"{norm[cands[-1].start:cands[-1].end]}: ..."')
+            return _resolve(cands[-1], i, mentions, f'"{norm[cands[-1].start : cands[-1].end]}: ..."')
     return None
 
 
@@ -331,7 +513,9 @@ def _own_attribution(
 # translation lost the closing quotation mark.
 _ATTRIBUTION_POSITION: Final = re.compile(r"(?:[,.!?…][\"”»']?|[\"”»'])\s*[-–—]?\s*(?:[\w.'’-]+\s+){0,4}$")
 _AFTER_QUOTE: Final = re.compile(r"(?:[,.!?…]?[\"”»']|[,.!?…]\s*[-–—])\s*[-–—]?\s*(?:[\w.'’-]+\s+){0,4}$")
-_GROUP_NOUN: Final = re.compile(r"(?:the )?(?:diplomats|experts|sources|officials|analysts|observers|дипломат\w*|эксперт\w*|источник\w*)\b")
+_GROUP_NOUN: Final = re.compile(
+    r"(?:the )?(?:diplomats|experts|sources|officials|analysts|observers|дипломат\w*|эксперт\w*|источник\w*)\b"
+)
 _DOCUMENT_AFTER: Final = re.compile(
     r"(?:'s)?\s+(?:written\s+)?(?:document|reply|response|statement|paper|letter|draft|proposal|answer|communiqu\w*)\b"
 )
@@ -340,20 +524,43 @@ _THAT_AFTER: Final = re.compile(r"\s+(?:\w+\s+)?(?:that|what|how|why|whether|ч�
 _COLON_AFTER: Final = re.compile(r"\s*(?:\([^)]{0,60}\))?\s*:")
 _COLON_QUOTE: Final = re.compile(r":\s*[\"“«„]")
 _NOT_VERB_BEFORE: Final = frozenset(
-    "the a an its their his her our your these those of key main cornerstone russia's russian american"
-    " moscow's washington's nato's".split()
+    [
+        "the",
+        "a",
+        "an",
+        "its",
+        "their",
+        "his",
+        "her",
+        "our",
+        "your",
+        "these",
+        "those",
+        "of",
+        "key",
+        "main",
+        "cornerstone",
+        "russia's",
+        "russian",
+        "american",
+        "moscow's",
+        "washington's",
+        "nato's",
+    ]
 )
 
 
 def _is_verb(norm: str, v: re.Match[str]) -> bool:
-    """"states" in "United States", "demands" in "Russia's demands" are nouns."""
+    """ "states" in "United States", "demands" in "Russia's demands" are nouns."""
     prev = norm[max(0, v.start() - 30) : v.start()].split()
     if not prev:
         return True
     last = prev[-1].strip(",;:")
     if last == "united" or last in _NOT_VERB_BEFORE or last.endswith("'s") or last.isdigit():
         return False
-    return not (len(prev) > 1 and prev[-2].endswith("'s") and v.group() in ("demands", "calls", "states", "reports"))
+    return not (
+        len(prev) > 1 and prev[-2].endswith("'s") and v.group() in ("demands", "calls", "states", "reports")
+    )
 
 
 def _group_after(text: str, at: int) -> str:
@@ -369,13 +576,16 @@ def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]])
     if inverted and (not before or before.endswith((",", '"', "-", "'", "–", "—"))):
         after = [x for x in mentions[i] if x.start >= v.end() and x.start - v.end() <= 6]
         if after:
-            return _resolve(after[0], i, mentions, f'"{verb} {norm[after[0].start:after[0].end]}"')
+            return _resolve(after[0], i, mentions, f'"{verb} {norm[after[0].start : after[0].end]}"')
         if before.endswith(",") and not any(x.start < 30 and x.end <= v.start() for x in mentions[i]):
             return None  # "... door to Ukraine, offers talks": the subject is not the last noun
     window_start = max(0, v.start() - 160)
     cands = [
-        x for x in mentions[i]
-        if window_start <= x.start and x.end <= v.start() and not _inside_quote_before(norm, x.start, v.start())
+        x
+        for x in mentions[i]
+        if window_start <= x.start
+        and x.end <= v.start()
+        and not _inside_quote_before(norm, x.start, v.start())
     ]
     cands = [x for x in cands if x.kind != "pronoun" or x.name in _MALE | _FEMALE | {"they", "они"}]
     if not cands:
@@ -385,17 +595,23 @@ def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]])
     if _DOCUMENT_AFTER.match(norm, cands[-1].end):  # "the U.S. document proposes": the owner speaks
         chosen = cands[-1]
     chosen = _coordinated(chosen, cands, norm)
-    return _resolve(chosen, i, mentions, f'"{norm[chosen.start:chosen.end]} ... {verb}"')
+    return _resolve(chosen, i, mentions, f'"{norm[chosen.start : chosen.end]} ... {verb}"')
 
 
 def _coordinated(chosen: Mention, cands: list[Mention], norm: str) -> Mention:
-    """"Helsinki and Stockholm stated": two coordinated countries speak together."""
+    """ "Helsinki and Stockholm stated": two coordinated countries speak together."""
     prev = [x for x in cands if x.end <= chosen.start]
     if prev and chosen.kind == "country" and prev[-1].kind == "country":
         between = norm[prev[-1].end : chosen.start].strip()
         if between in ("and", "и"):
-            return Mention(chosen.segment, prev[-1].start, chosen.end, "country",
-                           f"{prev[-1].name} and {chosen.name}", chosen.side)
+            return Mention(
+                chosen.segment,
+                prev[-1].start,
+                chosen.end,
+                "country",
+                f"{prev[-1].name} and {chosen.name}",
+                chosen.side,
+            )
     return chosen
 
 
@@ -429,7 +645,9 @@ def _resolve(m: Mention, i: int, mentions: list[list[Mention]], cue: str) -> Spe
             return _as_speaker(target, f"{cue} -> nearest person with that role")
         holders = _ROLE_HOLDERS.get(m.name, ())
         if len(holders) == 1:
-            return Speaker(holders[0].name, holders[0].kind, holders[0].side, f"{cue} -> only known holder of the role")
+            return Speaker(
+                holders[0].name, holders[0].kind, holders[0].side, f"{cue} -> only known holder of the role"
+            )
         return None
     return _as_speaker(m, cue)
 
@@ -457,7 +675,12 @@ def _gender_fits(pronoun: str, cand: Mention) -> bool:
 
 def _role_fits(role: str, cand: Mention) -> bool:
     if not cand.roles:
-        return role in _GENERIC_ROLES and role not in ("minister", "deputy minister", "secretary general", "министр")
+        return role in _GENERIC_ROLES and role not in (
+            "minister",
+            "deputy minister",
+            "secretary general",
+            "министр",
+        )
     return any(role == r or r.endswith(role) or role.endswith(r) for r in cand.roles)
 
 
@@ -468,7 +691,12 @@ def _spread_over_quotes(
     i = 0
     while i < len(segments):
         j = i
-        while j + 1 < len(segments) and quotes[j][1] and quotes[j + 1][0] and segments[j + 1].line == segments[i].line:
+        while (
+            j + 1 < len(segments)
+            and quotes[j][1]
+            and quotes[j + 1][0]
+            and segments[j + 1].line == segments[i].line
+        ):
             j += 1
         if j > i:
             found = next((result[k] for k in range(j, i - 1, -1) if result[k] is not None), None)
@@ -482,8 +710,7 @@ def _spread_over_dash_speech(segments: Sequence[Segment], result: list[Speaker |
     """Interview style: "– There are, of course, ..." continues the paragraph's last speaker."""
     for i in range(1, len(segments)):
         seg, prev = segments[i], segments[i - 1]
-        if result[i] is None and seg.line == prev.line and result[i - 1] is not None:
-            if seg.text[:1] in "–—-" or (segments[i - 1].text[:1] in "–—-" and not seg.text[:1].isdigit()):
-                found = result[i - 1]
-                assert found is not None
-                result[i] = Speaker(found.name, found.kind, found.side, f"interview continuation: {found.cue}")
+        found = result[i - 1]
+        dashed = seg.text[:1] in "–—-" or (prev.text[:1] in "–—-" and not seg.text[:1].isdigit())
+        if result[i] is None and seg.line == prev.line and found is not None and dashed:
+            result[i] = Speaker(found.name, found.kind, found.side, f"interview continuation: {found.cue}")

@@ -17,7 +17,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from monitor.detect.article import SentenceResult
-from monitor.detect.dedup import Candidate, Fingerprint, GroupDecision, blocking_keys, fingerprint_from_json, fingerprint_to_json, lookup_keys
+from monitor.detect.dedup import (
+    Candidate,
+    Fingerprint,
+    GroupDecision,
+    blocking_keys,
+    fingerprint_from_json,
+    fingerprint_to_json,
+    lookup_keys,
+)
 from monitor.store.db import insert_for
 from monitor.store.models import Alert, Article, GroupKey, Statement, StatementGroup
 
@@ -35,7 +43,9 @@ def pending_article_ids(session: Session, *, limit: int = 1000, since: datetime 
 
 
 def pending_article_ids_among(session: Session, ids: Sequence[int]) -> set[int]:
-    return set(session.scalars(select(Article.id).where(Article.id.in_(list(ids)), Article.detected_at.is_(None))))
+    return set(
+        session.scalars(select(Article.id).where(Article.id.in_(list(ids)), Article.detected_at.is_(None)))
+    )
 
 
 def article_text(session: Session, article_id: int) -> tuple[str, str]:
@@ -43,8 +53,24 @@ def article_text(session: Session, article_id: int) -> tuple[str, str]:
     return row.text, row.language or ""
 
 
+def claim_article(session: Session, article_id: int, now: datetime, version: str) -> bool:
+    """Mark the article detected as this transaction's first write; False when it already was.
+
+    Writing first takes the row lock (PostgreSQL) or the database's write lock (SQLite) before
+    anything is read, so a concurrent detection of the same article waits, then sees it done and
+    skips it instead of failing on the statement's unique key. A rollback releases the claim."""
+    result = session.execute(
+        update(Article)
+        .where(Article.id == article_id, Article.detected_at.is_(None))
+        .values(detected_at=now, detector_version=version)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def mark_article_detected(session: Session, article_id: int, now: datetime, version: str) -> None:
-    session.execute(update(Article).where(Article.id == article_id).values(detected_at=now, detector_version=version))
+    session.execute(
+        update(Article).where(Article.id == article_id).values(detected_at=now, detector_version=version)
+    )
 
 
 class SqlGroupIndex:
@@ -59,12 +85,15 @@ class SqlGroupIndex:
         keys = lookup_keys(fp, now)
         # two plain index lookups (group_key primary key, then statement.group_id): a subquery with
         # ORDER BY/LIMIT lets PostgreSQL pick a scan of the statement table instead
-        groups = list(self.session.scalars(select(GroupKey.group_id).where(GroupKey.key.in_(keys)).distinct()))
+        groups = list(
+            self.session.scalars(select(GroupKey.group_id).where(GroupKey.key.in_(keys)).distinct())
+        )
         if not groups:
             return []
         rows = self.session.execute(
             select(Statement.id, Statement.group_id, Statement.evidence)
-            .where(Statement.group_id.in_(groups[:MAX_CANDIDATES])).limit(MAX_CANDIDATES)
+            .where(Statement.group_id.in_(groups[:MAX_CANDIDATES]))
+            .limit(MAX_CANDIDATES)
         ).all()
         return [
             Candidate(r.id, r.group_id, fingerprint_from_json((r.evidence or {}).get("fingerprint") or {}))
@@ -72,7 +101,13 @@ class SqlGroupIndex:
         ]
 
     def add(
-        self, fp: Fingerprint, group_id: int | None, now: datetime, position: int, decision: GroupDecision, reason: str
+        self,
+        fp: Fingerprint,
+        group_id: int | None,
+        now: datetime,
+        position: int,
+        decision: GroupDecision,
+        reason: str,
     ) -> tuple[int, int]:
         result = self.results[position]
         opened = group_id is None
@@ -80,52 +115,87 @@ class SqlGroupIndex:
             group_id = self._open_group(fp, result, now)
         elif group_id not in self._groups_here:
             self.session.execute(
-                update(StatementGroup).where(StatementGroup.id == group_id)
+                update(StatementGroup)
+                .where(StatementGroup.id == group_id)
                 .values(source_count=StatementGroup.source_count + 1)
             )
         self._groups_here.add(group_id)
         insert = insert_for(self.session)
         self.session.execute(
-            insert(GroupKey).values([{"key": k, "group_id": group_id} for k in blocking_keys(fp, now)])
+            insert(GroupKey)
+            .values([{"key": k, "group_id": group_id} for k in blocking_keys(fp, now)])
             .on_conflict_do_nothing()
         )
-        repeat = None if opened else {"statement_id": decision.matched_statement_id,
-                                      "similarity": decision.similarity, "reason": reason}
+        repeat = (
+            None
+            if opened
+            else {
+                "statement_id": decision.matched_statement_id,
+                "similarity": decision.similarity,
+                "reason": reason,
+            }
+        )
         statement_id = self._add_statement(result, fp, group_id, now, opened, repeat)
         return statement_id, group_id
 
     def _open_group(self, fp: Fingerprint, result: SentenceResult, now: datetime) -> int:
         group = StatementGroup(
-            canonical_text=result.segment.text, speaker=result.speaker.name if result.speaker else None,
-            speaker_key=fp.speaker, demand=result.labels[0], demands=list(result.labels), stance=result.stance,
-            first_seen_at=now, source_count=1, fingerprint=fingerprint_to_json(fp),
+            canonical_text=result.segment.text,
+            speaker=result.speaker.name if result.speaker else None,
+            speaker_key=fp.speaker,
+            demand=result.labels[0],
+            demands=list(result.labels),
+            stance=result.stance,
+            first_seen_at=now,
+            source_count=1,
+            fingerprint=fingerprint_to_json(fp),
         )
         self.session.add(group)
         self.session.flush()
-        alert = Alert(group_id=group.id, demand=result.labels[0], demands=list(result.labels), status="new",
-                      created_at=now, evidence=_evidence(result))
+        alert = Alert(
+            group_id=group.id,
+            demand=result.labels[0],
+            demands=list(result.labels),
+            status="new",
+            created_at=now,
+            evidence=_evidence(result),
+        )
         self.session.add(alert)
         self.session.flush()
         self.new_alerts.append(alert.id)
         return group.id
 
     def _add_statement(
-        self, result: SentenceResult, fp: Fingerprint, group_id: int, now: datetime, opened: bool,
+        self,
+        result: SentenceResult,
+        fp: Fingerprint,
+        group_id: int,
+        now: datetime,
+        opened: bool,
         repeat: dict[str, Any] | None,
     ) -> int:
         seg = result.segment
         statement = Statement(
-            article_id=self.article_id, sentence_index=seg.index, char_start=seg.start, char_end=seg.end,
-            text=seg.text, demands=list(result.labels), speaker=result.speaker.name if result.speaker else None,
-            speaker_cue=result.speaker.cue if result.speaker else None, stance=result.stance, group_id=group_id,
-            is_new=opened, similarity=repeat["similarity"] if repeat else None,
+            article_id=self.article_id,
+            sentence_index=seg.index,
+            char_start=seg.start,
+            char_end=seg.end,
+            text=seg.text,
+            demands=list(result.labels),
+            speaker=result.speaker.name if result.speaker else None,
+            speaker_cue=result.speaker.cue if result.speaker else None,
+            stance=result.stance,
+            group_id=group_id,
+            is_new=opened,
+            similarity=repeat["similarity"] if repeat else None,
             evidence={**_evidence(result), "fingerprint": fingerprint_to_json(fp), "repeat_of": repeat},
             created_at=now,
         )
         self.session.add(statement)
         self.session.flush()
         self.session.execute(
-            update(StatementGroup).where(StatementGroup.id == group_id, StatementGroup.first_statement_id.is_(None))
+            update(StatementGroup)
+            .where(StatementGroup.id == group_id, StatementGroup.first_statement_id.is_(None))
             .values(first_statement_id=statement.id)
         )
         return statement.id
@@ -158,7 +228,11 @@ class StatementRow:
 
 
 def iter_statements(
-    session: Session, *, demand: str | None = None, speaker: str | None = None, since: datetime | None = None,
+    session: Session,
+    *,
+    demand: str | None = None,
+    speaker: str | None = None,
+    since: datetime | None = None,
     limit: int = 10_000,
 ) -> list[StatementRow]:
     query = (
@@ -174,6 +248,22 @@ def iter_statements(
     for st, url, outlet, title in session.execute(query.limit(limit)):
         if demand and demand not in (st.demands or []):
             continue
-        rows.append(StatementRow(st.id, st.article_id, url, outlet, title, st.text, st.char_start, st.char_end,
-                                 list(st.demands or []), st.speaker, st.stance, st.group_id, st.is_new, st.created_at))
+        rows.append(
+            StatementRow(
+                st.id,
+                st.article_id,
+                url,
+                outlet,
+                title,
+                st.text,
+                st.char_start,
+                st.char_end,
+                list(st.demands or []),
+                st.speaker,
+                st.stance,
+                st.group_id,
+                st.is_new,
+                st.created_at,
+            )
+        )
     return rows

@@ -9,8 +9,9 @@ pages repeated under distinct URLs up to ``--urls``), then, in this one run:
 2. for each ``--workers`` value, runs ``monitor --config <tmp> fetch`` in a subprocess on a fresh
    SQLite database (pinned to one core with ``taskset -c 0`` for ``1``; both cores otherwise),
    then a second ``monitor fetch --force`` over the unchanged feed (ETag -> 304);
-3. samples the memory of the monitor process tree every 50 ms (PSS: pages a forked worker shares
-   with its parent are counted once).
+3. samples the monitor process tree every 50 ms: memory as PSS (pages a forked worker shares
+   with its parent are counted once) and each process's own CPU time (the fork server's
+   workers are no children the monitor process waits for, so RUSAGE_CHILDREN would miss them).
 
 Figures go to bench/RESULTS.md ("Fetching").
 """
@@ -20,7 +21,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -47,7 +47,7 @@ def make_server(pages: list[bytes], n_urls: int) -> ThreadingHTTPServer:
         def log_message(self, *args: object) -> None:
             pass
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if self.path == "/feed.xml":
                 if self.headers.get("If-None-Match") == '"bench"':
                     self._reply(304, b"", {"ETag": '"bench"'})
@@ -94,38 +94,56 @@ def extract_alone(pages: list[bytes], n_urls: int) -> tuple[float, float, int]:
     return time.perf_counter() - started, time.process_time() - cpu0, ok
 
 
-def tree_rss_kib(pid: int) -> int:
-    total = 0
-    todo = [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            with open(f"/proc/{p}/smaps_rollup") as f:  # PSS: pages shared after fork counted once
-                total += next(int(ln.split()[1]) for ln in f if ln.startswith("Pss:"))
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    todo += [int(c) for c in f.read().split()]
-        except (OSError, StopIteration, ValueError):
-            continue
-    return total
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def run_monitor(cmd: list[str]) -> tuple[float, int, str, float]:
-    """Wall seconds, peak memory (PSS) of the process tree (KiB), stdout, CPU seconds of the tree."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+class TreeSampler:
+    """Samples a process tree: summed PSS (pages shared after fork counted once) and per-process
+    CPU. Extraction workers are forked by multiprocessing's fork server, so they are not
+    children the monitor process waits for and RUSAGE_CHILDREN would miss their CPU time; each
+    process's own utime+stime is read instead (a process's last < 50 ms before exit is lost)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid, self.peak_kib = pid, 0
+        self.cpu: dict[tuple[int, int], tuple[str, float]] = {}  # (pid, start tick) -> (role, CPU s)
+
+    def sample(self) -> None:
+        total, todo = 0, [self.pid]
+        while todo:
+            p = todo.pop()
+            try:
+                with open(f"/proc/{p}/smaps_rollup") as f:
+                    total += next(int(ln.split()[1]) for ln in f if ln.startswith("Pss:"))
+                with open(f"/proc/{p}/stat") as f:
+                    fields = f.read().rpartition(")")[2].split()
+                with open(f"/proc/{p}/cmdline", "rb") as f:
+                    cmd = f.read()
+                role = "worker" if b"forkserver" in cmd and p != self.pid else "main"
+                self.cpu[(p, int(fields[19]))] = (role, (int(fields[11]) + int(fields[12])) / TICKS)
+                for task in os.listdir(f"/proc/{p}/task"):
+                    with open(f"/proc/{p}/task/{task}/children") as f:
+                        todo += [int(c) for c in f.read().split()]
+            except (OSError, StopIteration, ValueError, IndexError):
+                continue
+        self.peak_kib = max(self.peak_kib, total)
+
+    def cpu_s(self, role: str | None = None) -> float:
+        return sum(c for r, c in self.cpu.values() if role in (None, r))
+
+
+def run_monitor(cmd: list[str]) -> tuple[float, TreeSampler, str]:
+    """Wall seconds, the tree's samples (peak PSS, CPU per process), stdout."""
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0
+    tree = TreeSampler(proc.pid)
     while proc.poll() is None:
-        peak = max(peak, tree_rss_kib(proc.pid))
+        tree.sample()
         time.sleep(0.05)
     out, err = proc.communicate()
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         sys.exit(f"monitor failed ({proc.returncode}):\n{out}\n{err}")
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)  # includes the workers monitor waited for
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return elapsed, peak, out, cpu
+    return elapsed, tree, out
 
 
 def stage_seconds(db: Path) -> list[float]:
@@ -176,11 +194,13 @@ def main() -> None:
         cfg = write_config(folder, port, args.urls, workers)
         pin = ["taskset", "-c", "0"] if workers == 1 and shutil.which("taskset") else []
         cmd = [*pin, str(MONITOR), "--config", str(cfg), "fetch", "--format", "json"]
-        first_s, first_peak, out, first_cpu = run_monitor(cmd)
+        first_s, tree, out = run_monitor(cmd)
+        first_peak, first_cpu = tree.peak_kib, tree.cpu_s()
         import json
 
         row = json.loads(out)[0]
-        second_s, second_peak, out2, _ = run_monitor([*cmd, "--force"])
+        second_s, tree2, out2 = run_monitor([*cmd, "--force"])
+        second_peak = tree2.peak_kib
         row2 = json.loads(out2)[0]
         stage = stage_seconds(folder / "bench.db")
         done = row["new"] + row["updated"] + row["unchanged"] + row["partial"] + row["item_errors"] + row["skipped"]
@@ -193,7 +213,9 @@ def main() -> None:
               f"fetch stage alone {stage[0]:.1f} s = {stage_rate:.1f} pages/s (ratio {stage_rate / alone:.2f}x); "
               f"peak memory (PSS) of the process tree {first_peak / 1024:.0f} MB\n"
               f"  CPU of the whole process tree {first_cpu:.1f} s = {done / first_cpu:.1f} pages per CPU-second "
-              f"(ratio {(done / first_cpu) / (args.urls / alone_cpu):.2f}x)\n"
+              f"(ratio {(done / first_cpu) / (args.urls / alone_cpu):.2f}x); monitor process "
+              f"{1000 * tree.cpu_s('main') / done:.1f} ms/page, extraction workers {1000 * tree.cpu_s('worker') / done:.1f} "
+              f"ms/page (extract alone {1000 * alone_cpu / args.urls:.1f} ms/page)\n"
               f"  second run (304): wall {second_s:.2f} s ({100 * second_s / first_s:.1f}% of the first), "
               f"fetch stage {stage[1]:.3f} s ({100 * stage[1] / stage[0]:.2f}%), status {row2['status']}, "
               f"peak PSS {second_peak / 1024:.0f} MB")

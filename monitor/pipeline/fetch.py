@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,7 +21,7 @@ from monitor.app import Monitor
 from monitor.config import FetchSettings, SourceConfig
 from monitor.errors import ExtractError, FetchError, PermanentFetchError, SourceError
 from monitor.extract.pool import ExtractPool, default_workers
-from monitor.fetch.client import FetchResult, Fetcher
+from monitor.fetch.client import Fetcher, FetchResult
 from monitor.pipeline.ingest import IngestReport, Progress
 from monitor.sources.feeds import discover_feeds, parse_feed, sniff_document
 from monitor.sources.sitemaps import MAX_INDEX_DEPTH, MAX_URLS_PER_SITEMAP, parse_sitemap
@@ -29,7 +30,7 @@ from monitor.store import articles as article_repo
 from monitor.store import items as item_repo
 from monitor.store import sources as source_repo
 from monitor.store.models import Source
-from monitor.types import ArticleData, NoText
+from monitor.types import ArticleData, NoText, StoreOutcome
 
 log = logging.getLogger(__name__)
 WEB_KINDS = ("feed", "sitemap", "page", "home", "auto")
@@ -38,6 +39,11 @@ WEB_KINDS = ("feed", "sitemap", "page", "home", "auto")
 BLOCKED_KINDS = frozenset({"http_401", "http_403", "blocked_challenge", "http_4xx"})
 PARTIAL_NOTEXT = frozenset({NoText.TOO_SHORT, NoText.EMPTY_PAGE})
 MIN_INTERVAL_MIN, MAX_INTERVAL_MIN = 15.0, 24 * 60.0
+# Item results are stored in one transaction per BATCH_ITEMS items, and at least every BATCH_S
+# seconds; a source's batch is committed before its feed's ETag is saved. A crash loses at most
+# the open batch, whose items stay "pending" and are fetched again on the next run (the upsert is
+# idempotent: nothing lost, nothing duplicated). One transaction per item cost ~2 ms of CPU.
+BATCH_ITEMS, BATCH_S = 100, 2.0
 
 
 @dataclass
@@ -120,6 +126,16 @@ def fetch_sources(m: Monitor, now: datetime, names: Sequence[str] | None = None,
 
 
 @dataclass
+class _Result:
+    """A fetched item's result, waiting for its batch's transaction: an article, or a mark."""
+
+    out: SourceOutcome
+    item: item_repo.ItemTodo
+    data: ArticleData | None = None
+    mark: item_repo.ItemMark | None = None
+
+
+@dataclass
 class _Run:
     m: Monitor
     fetcher: Fetcher
@@ -129,6 +145,8 @@ class _Run:
     items: asyncio.Semaphore
     done: int = 0
     total: int = 0
+    batch: list[_Result] = field(default_factory=list)
+    flushed_at: float = field(default_factory=time.monotonic)
 
     def tick(self, label: str, more: int = 0) -> None:
         self.total += more
@@ -145,7 +163,9 @@ async def _fetch_all(m: Monitor, due: Sequence[SourceConfig], ids: dict[str, int
     async with Fetcher.open(s) as fetcher, ExtractPool(workers, s.extract_timeout_s) as pool:
         run = _Run(m, fetcher, pool, now, progress, asyncio.Semaphore(max(2, s.max_connections * 2)))
         run.tick("", len(due))
-        return list(await asyncio.gather(*(_poll_source(run, cfg, ids[cfg.name]) for cfg in due)))
+        outcomes = list(await asyncio.gather(*(_poll_source(run, cfg, ids[cfg.name]) for cfg in due)))
+        _flush(run)
+        return outcomes
 
 
 async def _poll_source(run: _Run, cfg: SourceConfig, source_id: int) -> SourceOutcome:
@@ -153,11 +173,13 @@ async def _poll_source(run: _Run, cfg: SourceConfig, source_id: int) -> SourceOu
     try:
         await _poll(run, cfg, out)
     except (FetchError, SourceError, ExtractError) as exc:
+        _flush(run)
         out.status = "error"
         out.error_kind = getattr(exc, "kind", "source_error")
         out.error = str(exc)[:500]
         _record(run, cfg, out, exc)
     else:
+        _flush(run)
         _record(run, cfg, out, None)
     run.tick(cfg.name)
     return out
@@ -234,6 +256,7 @@ async def _poll(run: _Run, cfg: SourceConfig, out: SourceOutcome) -> None:
             raise PermanentFetchError(url, "the page announces no feed", "not_a_feed")
     entries = await _entries(run, cfg, out, doc, kind)
     await _process_entries(run, cfg, out, entries)
+    _flush(run)  # the items' results are committed before the validators that would skip them
     _save_state(run, out, target, doc)
 
 
@@ -373,11 +396,49 @@ def _store_partial(run: _Run, cfg: SourceConfig, out: SourceOutcome, item: item_
 
 
 def _save_article(run: _Run, out: SourceOutcome, item: item_repo.ItemTodo, data: ArticleData) -> None:
+    _queue(run, _Result(out, item, data=data))
+
+
+def _mark(run: _Run, out: SourceOutcome, item: item_repo.ItemTodo, status: str, *, error_kind: str,
+          error: str) -> None:
+    _queue(run, _Result(out, item, mark=item_repo.ItemMark(item.item_id, status, error_kind=error_kind, error=error)))
+
+
+def _queue(run: _Run, result: _Result) -> None:
+    run.batch.append(result)
+    if len(run.batch) >= BATCH_ITEMS or time.monotonic() - run.flushed_at >= BATCH_S:
+        _flush(run)
+
+
+def _flush(run: _Run) -> None:
+    """Store the queued item results in one transaction, then count them."""
+    batch, run.batch, run.flushed_at = run.batch, [], time.monotonic()
+    if not batch:
+        return
     s = run.m.settings.fetch
-    with run.m.session(f"storing {data.url}") as session:
-        stored = article_repo.upsert_article(session, data, run.now, source_id=out.source_id,
-                                             keep_html_bytes=s.max_kept_html_bytes if s.keep_html else 0)
-        item_repo.mark_item(session, item.item_id, "done", article_id=stored.article_id)
+    stored: list[StoreOutcome | None] = []
+    marks: list[item_repo.ItemMark] = []
+    with run.m.session(f"storing {len(batch)} fetched items") as session:
+        for r in batch:
+            if r.mark is not None:
+                source_repo.add_fetch_attempt(
+                    session, source_id=r.out.source_id, url=r.item.url[:2048], started_at=run.now,
+                    finished_at=run.now, outcome="error" if r.mark.status == "failed" else "skipped",
+                    error_kind=r.mark.error_kind, error=(r.mark.error or "")[:500])
+                stored.append(None)
+                marks.append(r.mark)
+            elif r.data is not None:
+                o = article_repo.upsert_article(session, r.data, run.now, source_id=r.out.source_id,
+                                                keep_html_bytes=s.max_kept_html_bytes if s.keep_html else 0)
+                stored.append(o)
+                marks.append(item_repo.ItemMark(r.item.item_id, "done", o.article_id))
+        item_repo.mark_items(session, marks)
+    for r, o in zip(batch, stored, strict=True):
+        if o is not None:
+            _count(r.out, o)
+
+
+def _count(out: SourceOutcome, stored: StoreOutcome) -> None:
     if stored.created:
         out.new += 1
         out.created_ids.append(stored.article_id)
@@ -388,15 +449,6 @@ def _save_article(run: _Run, out: SourceOutcome, item: item_repo.ItemTodo, data:
         out.unchanged += 1
 
 
-def _mark(run: _Run, out: SourceOutcome, item: item_repo.ItemTodo, status: str, *, error_kind: str,
-          error: str) -> None:
-    with run.m.session("recording an item result") as s:
-        item_repo.mark_item(s, item.item_id, status, error_kind=error_kind, error=error)
-        source_repo.add_fetch_attempt(s, source_id=out.source_id, url=item.url[:2048], started_at=run.now,
-                                      finished_at=run.now, outcome="error" if status == "failed" else "skipped",
-                                      error_kind=error_kind, error=error[:500])
-
-
 # --- a single page source -----------------------------------------------------------------------
 
 
@@ -404,6 +456,7 @@ async def _poll_page(run: _Run, cfg: SourceConfig, out: SourceOutcome, url: str)
     doc = await _conditional_get(run, out, url, "page")
     if doc is not None:
         await _store_page(run, cfg, out, url, doc)
+        _flush(run)
         _save_state(run, out, url, doc)
 
 

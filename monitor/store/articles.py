@@ -82,10 +82,9 @@ def find_near_duplicate(session: Session, value: int | None) -> int | None:
 def _add_shingles(session: Session, article_id: int, value: int | None) -> None:
     if value is None:
         return
-    ins = insert_for(session)(ArticleShingle)
-    for key in _bands(value):
-        session.execute(ins.values(key=key, article_id=article_id).on_conflict_do_nothing(
-            index_elements=["key", "article_id"]))
+    table = ArticleShingle.__table__
+    stmt = insert_for(session)(table).on_conflict_do_nothing(index_elements=["key", "article_id"])
+    session.connection().execute(stmt, [{"key": key, "article_id": article_id} for key in _bands(value)])
 
 
 def find_article_by_url(session: Session, url: str) -> int | None:
@@ -155,11 +154,9 @@ def _update_if_changed(session: Session, article_id: int, data: ArticleData, dig
 
 
 def _add_urls(session: Session, article_id: int, urls: Sequence[str], now: datetime) -> None:
-    ins = insert_for(session)(ArticleUrl)
-    for url in urls:
-        session.execute(
-            ins.values(article_id=article_id, url=url, seen_at=now).on_conflict_do_nothing(index_elements=["url"])
-        )
+    table = ArticleUrl.__table__
+    stmt = insert_for(session)(table).on_conflict_do_nothing(index_elements=["url"])
+    session.connection().execute(stmt, [{"article_id": article_id, "url": url, "seen_at": now} for url in urls])
 
 
 def iter_articles(session: Session, *, limit: int | None = None, since: datetime | None = None) -> Iterator[Article]:

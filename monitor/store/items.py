@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Integer, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.store.db import insert_for
@@ -59,19 +59,18 @@ def register_items(session: Session, source_id: int, entries: Sequence[ItemInput
         rows = session.scalars(select(SourceItem).where(SourceItem.source_id == source_id,
                                                         SourceItem.item_key.in_(keys[i:i + _CHUNK])))
         existing.update({r.item_key: r for r in rows})
+    known_articles = _known_article_ids(session, [e.url for k, e in by_key.items() if k not in existing])
+    inserted = _insert_new(session, source_id, [(k, e) for k, e in by_key.items() if k not in existing], now,
+                           known_articles)
     todo: list[ItemTodo] = []
     unchanged = 0
-    known_articles = _known_article_ids(session, [e.url for k, e in by_key.items() if k not in existing])
     for key, e in by_key.items():
         row = existing.get(key)
         if row is None:
-            row = _insert(session, source_id, key, e, now, known_articles.get(e.url))
-            if row is None:  # a concurrent writer registered it first
-                unchanged += 1
-                continue
-            if row.status == "pending":
-                todo.append(ItemTodo(row.id, e.url, e.title, e.summary, e.published_at, True))
-            else:
+            new = inserted.get(key)
+            if new is not None and new[1] == "pending":
+                todo.append(ItemTodo(new[0], e.url, e.title, e.summary, e.published_at, True))
+            else:  # already stored as an article, or a concurrent writer registered it first
                 unchanged += 1
             continue
         row.last_seen_at = now
@@ -93,15 +92,23 @@ def _needs_fetch(row: SourceItem, e: ItemInput) -> bool:
     return changed and (row.attempts or 0) < MAX_CHANGE_REFETCHES
 
 
-def _insert(session: Session, source_id: int, key: str, e: ItemInput, now: datetime,
-            article_id: int | None) -> SourceItem | None:
-    stmt = insert_for(session)(SourceItem).values(
-        source_id=source_id, item_key=key, guid=e.guid, url=e.url, title=e.title, summary=e.summary,
-        published_at=e.published_at, updated_marker=e.updated_marker, first_seen_at=now, last_seen_at=now,
-        article_id=article_id, status="done" if article_id else "pending", attempts=0,
-    ).on_conflict_do_nothing(index_elements=["source_id", "item_key"]).returning(SourceItem.id)
-    new_id = session.scalar(stmt)
-    return session.get(SourceItem, new_id) if new_id is not None else None
+def _insert_new(session: Session, source_id: int, entries: Sequence[tuple[str, ItemInput]], now: datetime,
+                known_articles: dict[str, int]) -> dict[str, tuple[int, str]]:
+    """Insert unseen entries in batches (one multi-row INSERT per _CHUNK); returns {item key: (id, status)}
+    of the rows this call inserted (a row a concurrent writer inserted first is not among them)."""
+    table = SourceItem.__table__
+    stmt = (insert_for(session)(table).on_conflict_do_nothing(index_elements=["source_id", "item_key"])
+            .returning(table.c.id, table.c.item_key, table.c.status))
+    inserted: dict[str, tuple[int, str]] = {}
+    for i in range(0, len(entries), _CHUNK):
+        params = [{"source_id": source_id, "item_key": key, "guid": e.guid, "url": e.url, "title": e.title,
+                   "summary": e.summary, "published_at": e.published_at, "updated_marker": e.updated_marker,
+                   "first_seen_at": now, "last_seen_at": now, "article_id": known_articles.get(e.url),
+                   "status": "done" if e.url in known_articles else "pending", "attempts": 0}
+                  for key, e in entries[i:i + _CHUNK]]
+        rows = session.connection().execute(stmt, params)
+        inserted.update({key: (row_id, status) for row_id, key, status in rows})
+    return inserted
 
 
 def _known_article_ids(session: Session, urls: Iterable[str]) -> dict[str, int]:
@@ -113,14 +120,35 @@ def _known_article_ids(session: Session, urls: Iterable[str]) -> dict[str, int]:
     return found
 
 
+@dataclass(frozen=True)
+class ItemMark:
+    """What fetching an item did: done (with its article), skipped or failed (with why)."""
+
+    item_id: int
+    status: str
+    article_id: int | None = None
+    error_kind: str | None = None
+    error: str | None = None
+
+
 def mark_item(session: Session, item_id: int, status: str, *, article_id: int | None = None,
               error_kind: str | None = None, error: str | None = None) -> None:
     """Record what fetching an item did: done (with its article), skipped or failed (with why)."""
-    values: dict[str, object] = {"status": status, "attempts": SourceItem.attempts + 1,
-                                 "last_error_kind": error_kind, "last_error": (error or "")[:500] or None}
-    if article_id is not None:
-        values["article_id"] = article_id
-    session.execute(update(SourceItem).where(SourceItem.id == item_id).values(**values))
+    mark_items(session, [ItemMark(item_id, status, article_id, error_kind, error)])
+
+
+def mark_items(session: Session, marks: Sequence[ItemMark]) -> None:
+    """Record several item results with one prepared UPDATE (executemany)."""
+    if not marks:
+        return
+    table = SourceItem.__table__
+    stmt = (update(table).where(table.c.id == bindparam("b_id"))
+            .values(status=bindparam("b_status"), attempts=table.c.attempts + 1,
+                    last_error_kind=bindparam("b_kind"), last_error=bindparam("b_error"),
+                    article_id=func.coalesce(bindparam("b_article", type_=Integer), table.c.article_id)))
+    session.connection().execute(stmt, [
+        {"b_id": m.item_id, "b_status": m.status, "b_kind": m.error_kind, "b_error": (m.error or "")[:500] or None,
+         "b_article": m.article_id} for m in marks])
 
 
 def get_url_state(session: Session, source_id: int, url: str) -> UrlState | None:
@@ -143,8 +171,6 @@ def touch_url_state(session: Session, source_id: int, url: str, now: datetime) -
 
 
 def count_items(session: Session, source_id: int | None = None) -> int:
-    from sqlalchemy import func
-
     q = select(func.count()).select_from(SourceItem)
     if source_id is not None:
         q = q.where(SourceItem.source_id == source_id)

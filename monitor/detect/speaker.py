@@ -259,8 +259,17 @@ _NAME_STOPS: Final = ("was", "is", "has")
 @dataclass(frozen=True, slots=True)
 class _ActorIndex:
     actors: tuple[Actor, ...]
-    patterns: tuple[tuple[Actor, re.Pattern[str]], ...]
-    roles: tuple[tuple[str, re.Pattern[str]], ...]
+    patterns: tuple[tuple[Actor, re.Pattern[str], tuple[str, ...]], ...]  # actor, regex, substring anchors
+    roles: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...]
+
+
+def _anchors(texts: Sequence[str]) -> tuple[str, ...]:
+    """Cheap substring tests: a regex runs only when one of its anchors occurs in the sentence."""
+    out = []
+    for text in texts:
+        words = [p for w in normalise(text).split() for p in w.rstrip("*").split("-") if p]
+        out.append(max(words, key=len) if words else "")
+    return tuple(out) if all(out) else ()
 
 
 _ROLE_HOLDERS: dict[str, tuple[Actor, ...]] = {}
@@ -268,10 +277,15 @@ _ROLE_HOLDERS: dict[str, tuple[Actor, ...]] = {}
 
 def _index(actors: Sequence[Actor]) -> _ActorIndex:
     patterns = tuple(
-        (a, re.compile("|".join(f"(?:{compile_term(alias).pattern})" for alias in a.aliases))) for a in actors
+        (
+            a,
+            re.compile("|".join(f"(?:{compile_term(alias).pattern})" for alias in a.aliases)),
+            _anchors(a.aliases),
+        )
+        for a in actors
     )
     role_texts = sorted({r for a in actors for r in a.roles} | set(_GENERIC_ROLES), key=len, reverse=True)
-    roles = tuple((r, compile_term(r)) for r in role_texts)
+    roles = tuple((r, compile_term(r), _anchors([r])) for r in role_texts)
     _ROLE_HOLDERS.clear()
     for r in role_texts:
         _ROLE_HOLDERS[r] = tuple(a for a in actors if r in a.roles)
@@ -301,7 +315,9 @@ def find_mentions(seg: Segment, actors: Sequence[Actor]) -> list[Mention]:
     norm = normalise(text)
     taken: list[tuple[int, int]] = []
     out: list[Mention] = []
-    for actor, pattern in index.patterns:
+    for actor, pattern, anchors in index.patterns:
+        if anchors and not any(a in norm for a in anchors):
+            continue
         for m in pattern.finditer(norm):
             if not _overlaps(m.span(), taken):
                 taken.append(m.span())
@@ -316,7 +332,9 @@ def find_mentions(seg: Segment, actors: Sequence[Actor]) -> list[Mention]:
         if len(words) >= 2 and not _overlaps(m.span(1), taken):
             taken.append(m.span(1))
             out.append(Mention(seg.index, *m.span(1), "person", " ".join(words)))
-    for role, pattern in index.roles:
+    for role, pattern, anchors in index.roles:
+        if anchors and not any(a in norm for a in anchors):
+            continue
         for m in pattern.finditer(norm):
             if not _overlaps(m.span(), taken) and not _followed_by_name(m.end(), out):
                 taken.append(m.span())

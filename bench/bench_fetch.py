@@ -1,11 +1,13 @@
 """Fetch benchmark: articles/s through `monitor fetch` vs trafilatura alone, second run, peak memory.
 
-    python bench/bench_fetch.py [--pages /work/shared/pages] [--urls 1000] [--workers 1 2]
+    python bench/bench_fetch.py [--pages /work/shared/pages] [--urls 1000] [--workers 1 2] [--repeat 3]
 
 Serves the real pages (``*.html.gz``) from a loopback server behind a generated RSS feed (the
 pages repeated under distinct URLs up to ``--urls``), then, in this one run:
 
-1. times ``trafilatura.extract`` alone over the same decoded HTML, one page after another;
+1. before each monitor run, times ``trafilatura.extract`` alone over the same decoded HTML, one
+   page after another, pinned to core 0 (the machine is shared: each ratio pairs two
+   measurements taken moments apart under the same load);
 2. for each ``--workers`` value, runs ``monitor --config <tmp> fetch`` in a subprocess on a fresh
    SQLite database (pinned to one core with ``taskset -c 0`` for ``1``; both cores otherwise),
    then a second ``monitor fetch --force`` over the unchanged feed (ETag -> 304);
@@ -20,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -176,52 +180,73 @@ url = "http://127.0.0.1:{port}/feed.xml"
     return cfg
 
 
+def extract_alone_on_core0(pages: list[bytes], n_urls: int) -> tuple[float, float, int]:
+    """extract_alone pinned to core 0 (where the one-worker run is pinned): the same contention."""
+    mask = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {0})
+    try:
+        return extract_alone(pages, n_urls)
+    finally:
+        os.sched_setaffinity(0, mask)
+
+
+def bench_once(pages: list[bytes], port: int, n_urls: int, workers: int) -> dict[str, float]:
+    """extract alone, then ``monitor fetch`` twice (new feed, then 304); prints and returns the figures."""
+    alone_s, alone_cpu, alone_ok = extract_alone_on_core0(pages, n_urls)
+    folder = Path(tempfile.mkdtemp(prefix="bench-fetch-"))
+    cfg = write_config(folder, port, n_urls, workers)
+    pin = ["taskset", "-c", "0"] if workers == 1 and shutil.which("taskset") else []
+    cmd = [*pin, str(MONITOR), "--config", str(cfg), "fetch", "--format", "json"]
+    first_s, tree, out = run_monitor(cmd)
+    row = json.loads(out)[0]
+    second_s, tree2, out2 = run_monitor([*cmd, "--force"])
+    row2 = json.loads(out2)[0]
+    stage = stage_seconds(folder / "bench.db")
+    shutil.rmtree(folder, ignore_errors=True)
+    done = row["new"] + row["updated"] + row["unchanged"] + row["partial"] + row["item_errors"] + row["skipped"]
+    alone, rate, stage_rate, cpu = n_urls / alone_s, done / first_s, done / stage[0], tree.cpu_s()
+    fig = {"alone_s": alone_s, "alone_cpu_ms": 1000 * alone_cpu / n_urls, "first_s": first_s, "stage_s": stage[0],
+           "ratio": rate / alone, "stage_ratio": stage_rate / alone, "cpu_ratio": (done / cpu) / (n_urls / alone_cpu),
+           "main_ms": 1000 * tree.cpu_s("main") / done, "worker_ms": 1000 * tree.cpu_s("worker") / done,
+           "peak_mb": tree.peak_kib / 1024, "second_pct": 100 * second_s / first_s,
+           "second_stage_pct": 100 * stage[1] / stage[0], "second_peak_mb": tree2.peak_kib / 1024}
+    print(f"extract alone (core 0): {alone_s:.1f} s wall, {alone_cpu:.1f} s CPU ({alone_ok} with text); "
+          f"monitor fetch, extract_workers={workers}{' (taskset -c 0)' if pin else ''}: {done} pages "
+          f"({row['new']} new, {row['unchanged']} same text at another URL, {row['partial']} partial, "
+          f"{row['skipped']} no text, {row['item_errors']} errors), load {os.getloadavg()[0]:.1f}\n"
+          f"  wall {first_s:.1f} s = {rate:.1f} pages/s (ratio {fig['ratio']:.2f}x); stage {stage[0]:.1f} s "
+          f"(ratio {fig['stage_ratio']:.2f}x); CPU of the tree {cpu:.1f} s (ratio per CPU-second "
+          f"{fig['cpu_ratio']:.2f}x: monitor process {fig['main_ms']:.1f} ms/page, workers {fig['worker_ms']:.1f} "
+          f"ms/page, extract alone {fig['alone_cpu_ms']:.1f} ms/page); peak PSS {fig['peak_mb']:.0f} MB\n"
+          f"  second run (304, status {row2['status']}): {second_s:.2f} s = {fig['second_pct']:.1f}% of the first "
+          f"(stage {fig['second_stage_pct']:.2f}%), peak PSS {fig['second_peak_mb']:.0f} MB", flush=True)
+    return fig
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--pages", type=Path, default=Path("/work/shared/pages"))
     ap.add_argument("--urls", type=int, default=1000)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--repeat", type=int, default=1, help="rounds; medians are printed at the end")
     args = ap.parse_args()
     pages = load_pages(args.pages)
     server = make_server(pages, args.urls)
-    port = server.server_address[1]
-    alone_s, alone_cpu, alone_ok = extract_alone(pages, args.urls)
-    print(f"pages: {len(pages)} files served as {args.urls} URLs from 127.0.0.1:{port}")
-    print(f"trafilatura.extract alone: {alone_s:.1f} s wall, {alone_cpu:.1f} s CPU, {args.urls / alone_s:.1f} pages/s "
-          f"({args.urls / alone_cpu:.1f} pages per CPU-second; {alone_ok} with text)")
-    for workers in args.workers:
-        folder = Path(tempfile.mkdtemp(prefix="bench-fetch-"))
-        cfg = write_config(folder, port, args.urls, workers)
-        pin = ["taskset", "-c", "0"] if workers == 1 and shutil.which("taskset") else []
-        cmd = [*pin, str(MONITOR), "--config", str(cfg), "fetch", "--format", "json"]
-        first_s, tree, out = run_monitor(cmd)
-        first_peak, first_cpu = tree.peak_kib, tree.cpu_s()
-        import json
-
-        row = json.loads(out)[0]
-        second_s, tree2, out2 = run_monitor([*cmd, "--force"])
-        second_peak = tree2.peak_kib
-        row2 = json.loads(out2)[0]
-        stage = stage_seconds(folder / "bench.db")
-        done = row["new"] + row["updated"] + row["unchanged"] + row["partial"] + row["item_errors"] + row["skipped"]
-        rate, stage_rate = done / first_s, done / stage[0]
-        alone = args.urls / alone_s
-        print(f"monitor fetch, extract_workers={workers}{' (taskset -c 0)' if pin else ''}: {done} pages processed "
-              f"({row['new']} new articles, {row['unchanged']} same text at another URL, {row['partial']} partial, "
-              f"{row['skipped']} no text, {row['item_errors']} errors)\n"
-              f"  wall incl. process start {first_s:.1f} s = {rate:.1f} pages/s (ratio {rate / alone:.2f}x); "
-              f"fetch stage alone {stage[0]:.1f} s = {stage_rate:.1f} pages/s (ratio {stage_rate / alone:.2f}x); "
-              f"peak memory (PSS) of the process tree {first_peak / 1024:.0f} MB\n"
-              f"  CPU of the whole process tree {first_cpu:.1f} s = {done / first_cpu:.1f} pages per CPU-second "
-              f"(ratio {(done / first_cpu) / (args.urls / alone_cpu):.2f}x); monitor process "
-              f"{1000 * tree.cpu_s('main') / done:.1f} ms/page, extraction workers {1000 * tree.cpu_s('worker') / done:.1f} "
-              f"ms/page (extract alone {1000 * alone_cpu / args.urls:.1f} ms/page)\n"
-              f"  second run (304): wall {second_s:.2f} s ({100 * second_s / first_s:.1f}% of the first), "
-              f"fetch stage {stage[1]:.3f} s ({100 * stage[1] / stage[0]:.2f}%), status {row2['status']}, "
-              f"peak PSS {second_peak / 1024:.0f} MB")
-        print(f"  command: {' '.join(cmd)}")
-        shutil.rmtree(folder, ignore_errors=True)
+    print(f"pages: {len(pages)} files served as {args.urls} URLs from 127.0.0.1:{server.server_address[1]}")
+    figures: dict[int, list[dict[str, float]]] = {w: [] for w in args.workers}
+    for _ in range(args.repeat):
+        for workers in args.workers:
+            figures[workers].append(bench_once(pages, server.server_address[1], args.urls, workers))
     server.shutdown()
+    for workers, runs in figures.items():
+        med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        each = ", ".join(f"{r['ratio']:.2f}" for r in runs)
+        print(f"median of {len(runs)}, extract_workers={workers}: ratio {med['ratio']:.2f}x (stage {med['stage_ratio']:.2f}x, "
+              f"per CPU-second {med['cpu_ratio']:.2f}x; runs {each}), "
+              f"extract alone {med['alone_s']:.1f} s, fetch {med['first_s']:.1f} s (stage {med['stage_s']:.1f} s), "
+              f"monitor process {med['main_ms']:.1f} ms/page, workers {med['worker_ms']:.1f} ms/page, "
+              f"peak PSS {med['peak_mb']:.0f} MB (max {max(r['peak_mb'] for r in runs):.0f}), "
+              f"second run {med['second_pct']:.1f}% (stage {med['second_stage_pct']:.2f}%)")
 
 
 if __name__ == "__main__":

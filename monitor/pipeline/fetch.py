@@ -39,11 +39,12 @@ WEB_KINDS = ("feed", "sitemap", "page", "home", "auto")
 BLOCKED_KINDS = frozenset({"http_401", "http_403", "blocked_challenge", "http_4xx"})
 PARTIAL_NOTEXT = frozenset({NoText.TOO_SHORT, NoText.EMPTY_PAGE})
 MIN_INTERVAL_MIN, MAX_INTERVAL_MIN = 15.0, 24 * 60.0
-# Item results are stored in one transaction per BATCH_ITEMS items, and at least every BATCH_S
-# seconds; a source's batch is committed before its feed's ETag is saved. A crash loses at most
+# Item results are stored in one transaction per BATCH_ITEMS items (fewer when their kept HTML
+# passes BATCH_HTML_CHARS: the queue's memory), and at least every BATCH_S seconds; a source's
+# batch is committed before its feed's ETag is saved. A crash loses at most
 # the open batch, whose items stay "pending" and are fetched again on the next run (the upsert is
 # idempotent: nothing lost, nothing duplicated). One transaction per item cost ~2 ms of CPU.
-BATCH_ITEMS, BATCH_S = 100, 2.0
+BATCH_ITEMS, BATCH_HTML_CHARS, BATCH_S = 100, 4_000_000, 2.0
 
 
 @dataclass
@@ -146,6 +147,7 @@ class _Run:
     done: int = 0
     total: int = 0
     batch: list[_Result] = field(default_factory=list)
+    batch_chars: int = 0
     flushed_at: float = field(default_factory=time.monotonic)
 
     def tick(self, label: str, more: int = 0) -> None:
@@ -406,13 +408,15 @@ def _mark(run: _Run, out: SourceOutcome, item: item_repo.ItemTodo, status: str, 
 
 def _queue(run: _Run, result: _Result) -> None:
     run.batch.append(result)
-    if len(run.batch) >= BATCH_ITEMS or time.monotonic() - run.flushed_at >= BATCH_S:
+    run.batch_chars += len(result.data.html or "") if result.data else 0
+    if (len(run.batch) >= BATCH_ITEMS or run.batch_chars >= BATCH_HTML_CHARS
+            or time.monotonic() - run.flushed_at >= BATCH_S):
         _flush(run)
 
 
 def _flush(run: _Run) -> None:
     """Store the queued item results in one transaction, then count them."""
-    batch, run.batch, run.flushed_at = run.batch, [], time.monotonic()
+    batch, run.batch, run.batch_chars, run.flushed_at = run.batch, [], 0, time.monotonic()
     if not batch:
         return
     s = run.m.settings.fetch

@@ -44,7 +44,7 @@ MIN_INTERVAL_MIN, MAX_INTERVAL_MIN = 15.0, 24 * 60.0
 # batch is committed before its feed's ETag is saved. A crash loses at most
 # the open batch, whose items stay "pending" and are fetched again on the next run (the upsert is
 # idempotent: nothing lost, nothing duplicated). One transaction per item cost ~2 ms of CPU.
-BATCH_ITEMS, BATCH_HTML_CHARS, BATCH_S = 100, 4_000_000, 2.0
+BATCH_ITEMS, BATCH_HTML_CHARS, BATCH_S = 100, 2_000_000, 2.0
 
 
 @dataclass

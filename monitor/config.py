@@ -97,8 +97,7 @@ class DetectSettings:
     actors_file: str = setting("", "TOML file with [[actors]]; empty = the built-in defaults")
     use_context: bool = setting(True, "Use the previous sentence as context")
     group_threshold: float = setting(0.0, "Similarity for a repeat; 0 = the built-in default")
-    semantic: bool = setting(False, "Use sentence embeddings (needs the [semantic] extra)")
-    batch_size: int = setting(50, "Articles per detection transaction")
+    batch_size: int = setting(50, "Articles per detection task of a pipeline run (one transaction per article)")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Idempotent: an article is detected in one transaction that also sets ``article.detected_at``,
 so running the step twice changes nothing; statements are unique per (article, char span) and
 alerts per group. Novelty is judged by the program's own ``now`` (first-seen time), never by a
-page's claimed date. Kept next to ``monitor.pipeline`` for the lead to wire into ``monitor run``.
+page's claimed date. ``monitor.pipeline.run`` and the Prefect flow call it per chunk of articles.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ from monitor.detect.dedup import (
 from monitor.store.db import insert_for
 from monitor.store.models import Alert, Article, GroupKey, Statement, StatementGroup
 
-__all__ = ["SqlGroupIndex", "StatementRow", "iter_statements", "mark_article_detected", "pending_article_ids"]
+__all__ = ["SqlGroupIndex", "StatementRow", "iter_statements", "claim_article", "pending_article_ids"]
 
 MAX_CANDIDATES = 200
 
@@ -40,12 +40,6 @@ def pending_article_ids(session: Session, *, limit: int = 1000, since: datetime 
     if since is not None:
         query = query.where(Article.first_seen_at >= since)
     return list(session.scalars(query.order_by(Article.id).limit(limit)))
-
-
-def pending_article_ids_among(session: Session, ids: Sequence[int]) -> set[int]:
-    return set(
-        session.scalars(select(Article.id).where(Article.id.in_(list(ids)), Article.detected_at.is_(None)))
-    )
 
 
 def article_text(session: Session, article_id: int) -> tuple[str, str]:
@@ -65,12 +59,6 @@ def claim_article(session: Session, article_id: int, now: datetime, version: str
         .values(detected_at=now, detector_version=version)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-def mark_article_detected(session: Session, article_id: int, now: datetime, version: str) -> None:
-    session.execute(
-        update(Article).where(Article.id == article_id).values(detected_at=now, detector_version=version)
-    )
 
 
 class SqlGroupIndex:

@@ -62,7 +62,9 @@ def _sqlite_engine(parsed: Any, busy_timeout_s: float, echo: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN")
+        # IMMEDIATE: take the write lock when the transaction starts, so a concurrent writer waits
+        # (busy_timeout) instead of failing on a read-to-write upgrade with "database is locked"
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 

@@ -176,7 +176,7 @@ class Article(Base):
     html_gz: Mapped[bytes | None] = mapped_column(LargeBinary)
     extractor: Mapped[str | None] = mapped_column(String(60))
     detected_at: Mapped[datetime | None]
-    detector_version: Mapped[str | None] = mapped_column(String(40))
+    detector_version: Mapped[str | None] = mapped_column(String(60))
 
 
 class ArticleUrl(Base):
@@ -241,6 +241,7 @@ class Statement(Base):
     is_new: Mapped[bool] = mapped_column(Boolean, default=False)
     similarity: Mapped[float | None] = mapped_column(Float)
     evidence: Mapped[dict[str, Any] | None]
+    detector_version: Mapped[str | None] = mapped_column(String(60))  # the model that labelled it
     created_at: Mapped[datetime] = mapped_column(index=True)
 
 

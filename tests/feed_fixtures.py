@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Sequence
 
 
@@ -85,6 +86,19 @@ MALFORMED_RSS = """<?xml version="1.0"?><rss version="2.0"><channel><title>Bad &
 <item><title>Broken CDATA <![CDATA[ oops </title></item>"""
 
 GARBAGE = "<<<>>> this is &&& not xml at all <"
+# looks like RSS to a sniffer and to feedparser's loose parser, then random bytes: no feed element, no entries
+GARBAGE_FEED = b"<<<rss version=2.0>>> this is not XML " + random.Random(7).randbytes(4096)
+
+
+def rdf(items: Sequence[tuple[str, str, str | None]]) -> str:
+    """RSS 1.0 (RDF) with (about, link, dc:date) items outside the channel."""
+    body = "".join(
+        f'<item rdf:about="{a}"><title>RDF {a}</title><link>{link}</link>'
+        + (f"<dc:date>{d}</dc:date>" if d else "") + "</item>" for a, link, d in items
+    )
+    return ('<?xml version="1.0" encoding="utf-8"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+            'xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+            f'<channel rdf:about="urn:c"><title>RDF test</title><link>https://news.example/</link></channel>{body}</rdf:RDF>')
 
 
 def quadratic_blowup(link: str, size: int = 100_000, refs: int = 20_000) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from monitor.cli import main
-from tests.feed_fixtures import rss, sitemap
+from tests.feed_fixtures import GARBAGE_FEED, rss, sitemap
 from tests.servers import LoopbackServer, http_server  # noqa: F401
 from tests.test_fetch_pipeline import article_html, config, serve_articles
 
@@ -36,6 +36,27 @@ def test_fetch_prints_a_summary_and_fails_only_the_broken_source(
     assert states["offline"].startswith("failing") and states["good"] == "ok"
     code, out, _ = _run("--config", cfg, "reextract")
     assert code == 0 and "2 unchanged" in out
+
+
+def test_a_garbage_feed_is_reported_as_a_parse_error_and_an_empty_feed_as_ok(
+    tmp_path: Path, db_url: str, http_server: LoopbackServer
+) -> None:
+    http_server.static("/garbage", GARBAGE_FEED, "application/rss+xml")
+    http_server.static("/empty", rss([]), "application/rss+xml")
+    cfg = str(config(tmp_path, db_url, http_server, {"garbage": ("feed", http_server.url("/garbage")),
+                                                      "empty": ("feed", http_server.url("/empty"))}))
+    code, out, err = _run("--config", cfg, "fetch", "--format", "json")
+    rows = {r["source"]: r for r in json.loads(out)}
+    assert code == 1 and rows["garbage"]["status"] == "error" and rows["garbage"]["error_kind"] == "parse_error"
+    assert "not well-formed" in rows["garbage"]["error"] and "garbage: parse_error" in err
+    assert rows["empty"]["status"] == "ok" and rows["empty"]["error_kind"] == ""
+    code, out, err = _run("--config", cfg, "fetch", "--force")  # the table summary
+    assert code == 1 and "fetched 2 sources" in out and "1 failed" in out and "garbage: parse_error" in err
+    code, out, _ = _run("--config", cfg, "sources", "list", "--format", "json")
+    by_name = {r["name"]: r for r in json.loads(out)}
+    assert by_name["garbage"]["state"].startswith("failing") and by_name["garbage"]["last_error_kind"] == "parse_error"
+    assert "not well-formed" in by_name["garbage"]["last_error"]
+    assert by_name["empty"]["state"] == "ok" and by_name["empty"]["last_error"] is None
 
 
 def test_fetch_rejects_unknown_sources(tmp_path: Path, db_url: str, http_server: LoopbackServer) -> None:

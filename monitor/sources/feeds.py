@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import heapq
 import html
 import io
 import json
@@ -47,7 +48,7 @@ class ParsedFeed:
     title: str | None
     entries: tuple[FeedEntry, ...]
     skipped: int = 0  # entries without a usable link
-    truncated: int = 0  # entries beyond max_items (oldest dropped)
+    truncated: int = 0  # entries beyond max_items (oldest dropped, before or after the link checks)
     warning: str | None = None  # the loose parser's complaint (bozo) when entries were recovered
 
 
@@ -84,12 +85,15 @@ def parse_feed(body: bytes, url: str, *, content_type: str = "", max_items: int 
     if kind in ("html", "sitemap"):
         raise PermanentFetchError(url, f"expected a feed, got {'an HTML page' if kind == 'html' else 'a sitemap'}",
                                   "not_a_feed")
+    warning, dropped = None, 0
     if body.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
         title, raw = _json_feed(body, url)
-        warning = None
     else:
+        newest = _newest_entries_only(body, content_type, max_items)
+        if newest is not None:  # re-encoded as its declaration says: UTF-8
+            (body, dropped), content_type = newest, "application/xml"
         title, raw, warning = _xml_feed(body, url, content_type)
-    return _finish(title, raw, url, max_items, warning)
+    return _finish(title, raw, url, max_items, warning, dropped)
 
 
 def _xml_feed(body: bytes, url: str, content_type: str) -> tuple[str | None, list[dict[str, Any]], str | None]:
@@ -102,6 +106,8 @@ def _xml_feed(body: bytes, url: str, content_type: str) -> tuple[str | None, lis
         if not d.get("version"):
             raise PermanentFetchError(url, f"not a feed ({bozo or 'no feed element'})",
                                       "parse_error" if bozo else "not_a_feed")
+        if bozo and not d.feed:  # the loose parser saw a feed tag in garbage: nothing parsed
+            raise PermanentFetchError(url, f"not a feed (no feed element and no entries; {bozo})", "parse_error")
         return d.feed.get("title"), [], bozo
     items = []
     for e in d.entries:
@@ -114,6 +120,62 @@ def _xml_feed(body: bytes, url: str, content_type: str) -> tuple[str | None, lis
             "updated": dict.get(e, "updated") or dict.get(e, "published"),
         })
     return d.feed.get("title"), items, bozo
+
+
+# Entry dates as feedparser reads them (published first, then updated), by local name
+_PUBLISHED_TAGS = ("{*}pubDate", "{*}published", "{*}issued")
+_UPDATED_TAGS = ("{*}updated", "{*}modified", "{*}date")
+_ENTRY_START = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,40}:)?(?:item|entry)[\s>/]")
+
+
+def _newest_entries_only(body: bytes, content_type: str, max_items: int) -> tuple[bytes, int] | None:
+    """A feed with more entries than ``max_items``: the same document holding only its newest
+    ``max_items`` entries (by the dates feedparser reads, ties in document order), re-encoded as
+    UTF-8, and how many were dropped. feedparser costs ~0.25 ms an entry; this pre-pass (lxml,
+    entities not resolved, no network, one heap of ``max_items`` entries in memory) ~12 us.
+    None when there are not that many entries or the XML is not well-formed (feedparser's
+    lenient parser then reads the whole body, which the fetcher has capped)."""
+    if len(_ENTRY_START.findall(body)) <= max_items:
+        return None
+    from feedparser.datetimes import _parse_date
+    from lxml import etree
+
+    charset = next((v.strip().strip("\"'") for k, _, v in (p.partition("=") for p in content_type.split(";")[1:])
+                    if k.strip().lower() == "charset" and v.strip()), None)
+    heap: list[tuple[int, float, int, Any, Any]] = []
+    count = 0
+    try:
+        events = etree.iterparse(io.BytesIO(body), events=("end",), tag=("{*}item", "{*}entry"), encoding=charset,
+                                 resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+        for _, el in events:
+            parent = el.getparent()
+            if parent is None or not (parent.getparent() is None or etree.QName(parent).localname == "channel"):
+                continue  # an element named item/entry inside an entry's content
+            ts = _entry_timestamp(el, _parse_date)
+            parent.remove(el)
+            rank = (ts is not None, ts or 0.0, -count, el, parent)
+            count += 1
+            if len(heap) < max_items:
+                heapq.heappush(heap, rank)
+            else:
+                heapq.heappushpop(heap, rank)
+        root = events.root
+    except (etree.XMLSyntaxError, LookupError, ValueError):
+        return None
+    if root is None or count <= max_items:
+        return None
+    for *_, el, parent in sorted(heap, key=lambda r: -r[2]):  # back in document order
+        parent.append(el)
+    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="utf-8"), count - len(heap)
+
+
+def _entry_timestamp(el: Any, parse_date: Any) -> float | None:
+    for tags in (_PUBLISHED_TAGS, _UPDATED_TAGS):
+        for child in el.iterchildren(*tags):
+            ts = parse_date((child.text or "").strip())
+            if ts:
+                return float(calendar.timegm(ts))
+    return None
 
 
 def _link_from_guid(e: Mapping[str, Any]) -> str | None:
@@ -157,7 +219,7 @@ def _str(value: Any) -> str | None:
 
 
 def _finish(title: str | None, raw: Sequence[Mapping[str, Any]], url: str, max_items: int,
-            warning: str | None) -> ParsedFeed:
+            warning: str | None, dropped: int = 0) -> ParsedFeed:
     entries: list[FeedEntry] = []
     seen: set[tuple[str, str | None]] = set()
     skipped = 0
@@ -179,7 +241,8 @@ def _finish(title: str | None, raw: Sequence[Mapping[str, Any]], url: str, max_i
     order = sorted(range(len(entries)), key=lambda i: (entries[i].published_at is None,
                                                        -(entries[i].published_at or _EPOCH).timestamp(), i))
     kept = [entries[i] for i in order[:max_items]]
-    return ParsedFeed(clean_text(title, MAX_TITLE_CHARS), tuple(kept), skipped, len(entries) - len(kept), warning)
+    return ParsedFeed(clean_text(title, MAX_TITLE_CHARS), tuple(kept), skipped,
+                      dropped + len(entries) - len(kept), warning)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -191,3 +191,33 @@ def admin_server() -> Iterator[LoopbackServer]:
         yield server
     finally:
         server.close()
+
+
+@pytest.fixture
+def blackhole() -> Iterator[int]:
+    """A loopback port whose connects never complete: a listening socket that never accepts,
+    its backlog filled by other clients, so the kernel drops further SYNs (a SYN blackhole)."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = int(listener.getsockname()[1])
+    fillers: list[socket.socket] = []
+    try:
+        for _ in range(64):
+            probe = socket.socket()
+            probe.settimeout(0.3)
+            try:
+                probe.connect(("127.0.0.1", port))
+            except TimeoutError:
+                probe.close()
+                break
+            fillers.append(probe)
+        else:
+            pytest.fail("the listening socket's backlog never filled: cannot make a connect hang here")
+        yield port
+    finally:
+        for s in fillers:
+            s.close()
+        listener.close()

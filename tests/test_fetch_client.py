@@ -16,9 +16,11 @@ import pytest
 
 from monitor.config import FetchSettings
 from monitor.errors import FetchError, PermanentFetchError, TransientFetchError
-from monitor.fetch.client import FetchResult, Fetcher
+from monitor.fetch.client import FetchResult, Fetcher, make_client
 from monitor.fetch.guard import AllowList, check_url, is_public_ip, parse_ip_literal
-from tests.servers import LoopbackServer, Request, admin_server, endless, gz, gzip_bomb, http_server, trickle  # noqa: F401
+from monitor.fetch.politeness import HostGate, RobotsCache
+from tests.servers import (LoopbackServer, Request, admin_server, blackhole, endless, gz, gzip_bomb,  # noqa: F401
+                           http_server, trickle)
 
 HTML = "<html><head><title>t</title></head><body><p>" + "Hello world. " * 50 + "</p></body></html>"
 
@@ -106,20 +108,32 @@ def test_gzip_bomb_is_cut_within_one_step_of_the_cap(http_server: LoopbackServer
     import resource
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.monotonic()
-    err = fails(fast_settings(http_server, max_page_bytes=5 * 1024 * 1024, page_deadline_s=10), url)
+    err = fails(fast_settings(http_server, max_page_bytes=5 * 1024 * 1024, page_deadline_s=30), url)
     assert err.kind == "too_large"
-    assert time.monotonic() - started < 5
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     assert grown_kib < 64 * 1024, f"peak memory grew by {grown_kib} KiB"
 
 
+# Timeouts: small configured values, the recorded outcome and its reason (which timer fired) are
+# asserted; a wall-clock bound, where there is one, is at least 10x the timer that must fire.
+
+
 def test_server_that_never_answers_times_out(http_server: LoopbackServer) -> None:
     http_server.routes["/hang"] = Request.hang
-    started = time.monotonic()
-    err = fails(fast_settings(http_server, retries=0), http_server.url("/hang"))
+    err = fails(fast_settings(http_server, retries=0, read_timeout_s=0.3, page_deadline_s=60), http_server.url("/hang"))
     assert isinstance(err, TransientFetchError) and err.kind == "timeout"
-    assert time.monotonic() - started < 1.4
+    assert "ReadTimeout" in err.reason  # the read timeout fired, not the 60 s deadline
+
+
+def test_connect_that_never_completes_times_out(blackhole: int) -> None:
+    s = FetchSettings(allow_hosts=(f"127.0.0.1:{blackhole}",), connect_timeout_s=0.3, read_timeout_s=60,
+                      page_deadline_s=60, retries=0, respect_robots=False)
+    started = time.monotonic()
+    with pytest.raises(FetchError) as info:
+        get(s, f"http://127.0.0.1:{blackhole}/feed")
+    assert isinstance(info.value, TransientFetchError) and info.value.kind == "timeout"
+    assert "ConnectTimeout" in info.value.reason  # the connect timeout fired, not the 60 s deadline
+    assert time.monotonic() - started < 10 * 0.3
 
 
 def test_trickling_server_is_cut_at_the_total_deadline(http_server: LoopbackServer) -> None:
@@ -127,7 +141,7 @@ def test_trickling_server_is_cut_at_the_total_deadline(http_server: LoopbackServ
     started = time.monotonic()
     err = fails(fast_settings(http_server, read_timeout_s=5, page_deadline_s=1.0), http_server.url("/trickle"))
     assert err.kind == "timeout" and "deadline" in err.reason
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 10 * 1.0
 
 
 def test_deadline_covers_retries(http_server: LoopbackServer) -> None:
@@ -135,7 +149,9 @@ def test_deadline_covers_retries(http_server: LoopbackServer) -> None:
     started = time.monotonic()
     err = fails(fast_settings(http_server, retries=5, read_timeout_s=0.3, page_deadline_s=0.8),
                 http_server.url("/hang"))
-    assert err.kind == "timeout" and time.monotonic() - started < 1.5
+    # six attempts of 0.3 s would end on a ReadTimeout; the deadline cut them short
+    assert err.kind == "timeout" and "deadline" in err.reason and http_server.hits["/hang"] <= 3
+    assert time.monotonic() - started < 10 * 0.8
 
 
 def test_connection_reset_mid_body_is_a_network_error(http_server: LoopbackServer) -> None:
@@ -407,15 +423,24 @@ def test_a_hostile_server_does_not_block_another_request(http_server: LoopbackSe
 
 
 def test_per_host_spacing(http_server: LoopbackServer) -> None:
+    """Four requests to one host with 0.2 s spacing: the gate waits 0.2 s before each later start
+    (on a clock that only its own sleeps move, so the figure does not depend on the machine)."""
     url = http_server.static("/s", HTML)
+    clock = [0.0]
+    slept: list[float] = []
 
-    async def run() -> float:
-        async with Fetcher.open(fast_settings(http_server, per_host_delay_s=0.2)) as f:
-            started = time.monotonic()
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+
+    async def run() -> None:
+        s = fast_settings(http_server, per_host_delay_s=0.2)
+        gate = HostGate(s.per_host_concurrency, s.per_host_delay_s, clock=lambda: clock[0], sleep=sleep)
+        async with Fetcher(make_client(s), s, gate, RobotsCache(s.user_agent), sleep, AllowList.parse(s.allow_hosts)) as f:
             await asyncio.gather(*(f.get(url) for _ in range(4)))
-            return time.monotonic() - started
 
-    assert asyncio.run(run()) >= 0.6
+    asyncio.run(run())
+    assert slept == pytest.approx([0.2, 0.2, 0.2]) and clock[0] >= 0.6 and http_server.hits["/s"] == 4
 
 
 def test_robots_txt_is_respected_and_cached(http_server: LoopbackServer) -> None:

@@ -20,8 +20,9 @@ from monitor.config import load_settings
 from monitor.pipeline import FetchReport, fetch_sources, reextract_articles
 from monitor.store.models import Article, ArticleUrl, FetchAttempt, Source, SourceItem
 from tests.conftest import write_config
-from tests.feed_fixtures import BILLION_LAUGHS, MALFORMED_RSS, atom, json_feed, rss, sitemap, sitemap_index
-from tests.servers import LoopbackServer, Request, admin_server, endless, gzip_bomb, http_server, trickle  # noqa: F401
+from tests.feed_fixtures import BILLION_LAUGHS, GARBAGE_FEED, MALFORMED_RSS, atom, json_feed, rss, sitemap, sitemap_index
+from tests.servers import (LoopbackServer, Request, admin_server, blackhole, endless, gzip_bomb,  # noqa: F401
+                           http_server, trickle)
 
 PAGES = Path(__file__).parent / "data" / "pages"
 WORDS = ("ministry statement alliance eastern flank security guarantees treaty troops border talks "
@@ -115,6 +116,7 @@ HOSTILE: dict[str, tuple[str, Any, str]] = {
     "lol": ("/lol", lambda r: r.reply(200, BILLION_LAUGHS.format(link="javascript:x").encode(), "application/rss+xml"),
             "parse_error"),
     "empty": ("/empty", lambda r: r.reply(200, b""), "empty_body"),
+    "garbage": ("/garbage", lambda r: r.reply(200, GARBAGE_FEED, "application/rss+xml"), "parse_error"),
     "pdf": ("/feed.pdf", lambda r: r.reply(200, b"%PDF-1.4" + b"\0" * 1000, "application/pdf"), "unsupported_type"),
 }
 BOMB: list[bytes] = []
@@ -148,6 +150,7 @@ def test_hostile_sources_are_recorded_and_isolated(
     with open_monitor(load_settings(cfg, env={})) as m, m.session() as s:
         rows = {src.name: src for src in s.scalars(select(Source))}
         assert rows["hangs"].last_error_kind == "timeout" and rows["hangs"].consecutive_failures == 1
+        assert "not well-formed" in (rows["garbage"].last_error or "")  # the parser's own message
         assert rows["down"].next_attempt_at is not None and rows["down"].next_attempt_at > now
         assert rows["good"].consecutive_failures == 0 and rows["good"].last_error is None
         kinds = set(s.scalars(select(FetchAttempt.error_kind).where(FetchAttempt.outcome == "error")))
@@ -155,6 +158,26 @@ def test_hostile_sources_are_recorded_and_isolated(
         assert not any("SECRET" in (a.text or "") for a in s.scalars(select(Article)))
     again, _ = run(cfg, now + timedelta(days=2))
     assert by_name(again)["good"].new == 0 and count(cfg, Article) == 3
+
+
+def test_a_connect_that_never_completes_is_a_timeout_and_other_sources_are_unaffected(
+    tmp_path: Path, db_url: str, http_server: LoopbackServer, blackhole: int
+) -> None:
+    urls = serve_articles(http_server, 2)
+    http_server.static("/good", rss([(f"g{i}", u, None) for i, u in enumerate(urls)]), "application/rss+xml")
+    cfg = config(tmp_path, db_url, http_server, {"good": ("feed", http_server.url("/good")),
+                                                  "blackhole": ("feed", f"http://127.0.0.1:{blackhole}/feed")},
+                 allow_hosts=[f"127.0.0.1:{http_server.port}", f"127.0.0.1:{blackhole}"],
+                 connect_timeout_s=0.3, feed_deadline_s=60.0, retries=0)
+    report, _ = run(cfg)
+    got = by_name(report)
+    assert got["blackhole"].status == "error" and got["blackhole"].error_kind == "timeout"
+    assert "ConnectTimeout" in (got["blackhole"].error or "")  # the connect timeout, not the 60 s deadline
+    assert got["good"].status == "ok" and got["good"].new == 2 and count(cfg, Article) == 2
+    with open_monitor(load_settings(cfg, env={})) as m, m.session() as s:
+        rows = {src.name: src for src in s.scalars(select(Source))}
+        assert rows["blackhole"].last_error_kind == "timeout" and rows["blackhole"].consecutive_failures == 1
+        assert rows["good"].consecutive_failures == 0
 
 
 def test_429_with_retry_after_then_200_on_a_later_run(tmp_path: Path, db_url: str, http_server: LoopbackServer) -> None:

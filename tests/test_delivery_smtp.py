@@ -168,7 +168,7 @@ def test_server_that_never_greets_times_out(tmp_path: Path, db_url: str) -> None
             a1 = add_alert(m, NOW)
             started = datetime.now(UTC)
             report = send_digest(m, NOW)
-            assert (datetime.now(UTC) - started).total_seconds() < 5
+            assert (datetime.now(UTC) - started).total_seconds() < 10 * 0.5  # 10x the SMTP timeout
             assert report.status == "retry"
             assert deliveries(m)[0].last_error_kind in ("smtp_timeout", "smtp_disconnected")
             assert alert_status(m, a1) == "new"

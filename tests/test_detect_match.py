@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import tomllib
 from pathlib import Path
 
@@ -132,10 +131,8 @@ def test_bad_actor_raises_config_error() -> None:
 
 
 @pytest.mark.parametrize("text", ["", "no punctuation at all " * 20_000, "NATO " * 200_000, "\n" * 10_000])
-def test_bad_input_no_crash_bounded(resources: Resources, text: str) -> None:
-    started = time.perf_counter()
-    analyse_text(text, resources)
-    assert time.perf_counter() - started < 30
+def test_bad_input_does_not_crash(resources: Resources, text: str) -> None:
+    analyse_text(text, resources)  # returns (its cost is measured in bench/bench_hostile.py)
 
 
 def test_russian_article(resources: Resources) -> None:

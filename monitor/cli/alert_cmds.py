@@ -27,16 +27,7 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 def alert_row(item: AlertItem) -> dict[str, Any]:
-    src = item.first_source
-    return {
-        "id": item.id, "status": item.status, "demand": item.demand, "demands": list(item.demands),
-        "speaker": item.speaker, "stance": item.stance, "statement": item.text,
-        "first_source": (f"{src.outlet or '?'}: {src.title or src.url}" if src else None),
-        "first_source_url": src.url if src else None,
-        "first_source_published_at": src.published_at if src else None,
-        "sources": item.source_count, "first_seen": item.created_at, "notified_at": item.notified_at,
-        "acknowledged_at": item.acknowledged_at, "muted_at": item.muted_at, "mute_reason": item.mute_reason,
-    }
+    return item.as_row()
 
 
 @main.group("alerts", invoke_without_command=True)
@@ -115,6 +106,14 @@ def alerts_ack(ctx: click.Context, alert_ids: tuple[int, ...]) -> None:
 def alerts_mute(ctx: click.Context, alert_ids: tuple[int, ...], reason: str | None) -> None:
     """Mute alerts: they leave digests and webhooks (for rules, see alerts.mute in the config)."""
     _change(ctx, alert_ids, "mute", reason)
+
+
+@alerts_group.command("unmute")
+@click.argument("alert_ids", type=int, nargs=-1, required=True)
+@click.pass_context
+def alerts_unmute(ctx: click.Context, alert_ids: tuple[int, ...]) -> None:
+    """Un-mute alerts: each gets back the state it had before (acknowledged, notified or new)."""
+    _change(ctx, alert_ids, "unmute", None)
 
 
 @main.command()

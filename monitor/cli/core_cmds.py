@@ -153,19 +153,9 @@ def sources_list(ctx: click.Context, fmt: str) -> None:
 
 
 def _source_row(src: Source, settings: Settings, now: Any) -> dict[str, Any]:
-    from datetime import timedelta
+    from monitor.sources.health import source_state
 
-    if not src.enabled:
-        state = "disabled"
-    elif src.consecutive_failures:
-        state = f"failing ({src.consecutive_failures}x)"
-    elif (src.kind != "files" and src.last_polled_at is not None
-          and now - (src.last_new_item_at or src.created_at) > timedelta(hours=settings.fetch.silent_after_h)):
-        state = "silent"  # polled fine, but nothing new for longer than expected: a coverage gap
-    elif src.last_polled_at is None:
-        state = "never polled"
-    else:
-        state = "ok"
+    state = source_state(src, now, settings.fetch.silent_after_h)
     return {"name": src.name, "kind": src.kind, "state": state, "target": src.url or src.path,
             "enabled": src.enabled, "last_polled_at": src.last_polled_at, "last_success_at": src.last_success_at,
             "last_new_item_at": src.last_new_item_at, "consecutive_failures": src.consecutive_failures,

@@ -111,17 +111,21 @@ def _seen_order(ref: SourceRef) -> tuple[bool, str, int]:
 
 def change_alerts(session: Session, ids: Iterable[int], action: str, now: datetime,
                   reason: str | None = None) -> list[Change]:
-    """Apply ``action`` (acknowledge | mute) to each alert; unknown ids are reported as skipped."""
+    """Apply ``action`` (acknowledge | mute | unmute) to each alert; unknown ids are reported as
+    skipped. The CLI and the web page both triage through this function."""
     wanted = list(dict.fromkeys(ids))
-    current: dict[int, str] = {i: st for i, st in session.execute(select(Alert.id, Alert.status).where(Alert.id.in_(wanted)))}
+    q = select(Alert.id, Alert.status, Alert.notified_at, Alert.acknowledged_at).where(Alert.id.in_(wanted))
+    current = {r.id: r for r in session.execute(q)}
     changes = []
     for alert_id in wanted:
-        if alert_id not in current:
+        row = current.get(alert_id)
+        if row is None:
             changes.append(Change(alert_id, {}, skipped="no such alert"))
             continue
-        change = decide_change(alert_id, current[alert_id], action, now, reason)
+        change = decide_change(alert_id, row.status, action, now, reason, was_notified=row.notified_at is not None,
+                               was_acknowledged=row.acknowledged_at is not None)
         if change.values:
-            done = session.execute(update(Alert).where(Alert.id == alert_id, Alert.status == current[alert_id])
+            done = session.execute(update(Alert).where(Alert.id == alert_id, Alert.status == row.status)
                                    .values(**change.values))
             if done.rowcount != 1:  # type: ignore[attr-defined]
                 change = Change(alert_id, {}, skipped="changed concurrently; try again")

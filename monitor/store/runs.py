@@ -83,3 +83,8 @@ def alerts_by_id(session: Session, ids: list[int]) -> list[dict[str, Any]]:
          .where(Alert.id.in_(ids)).order_by(Alert.id))
     return [dict(id=r.id, demand=r.demand, created_at=r.created_at, speaker=r.speaker, text=r.canonical_text)
             for r in session.execute(q)]
+
+
+def list_runs(session: Session, limit: int = 20) -> list[Run]:
+    """The latest runs, newest first."""
+    return list(session.scalars(select(Run).order_by(Run.started_at.desc(), Run.id.desc()).limit(limit)))

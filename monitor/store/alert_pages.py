@@ -1,0 +1,126 @@
+"""Repository functions behind the alert pages: a filtered, sorted, paginated alert table and
+one alert with everything that carried it.
+
+The table's first page costs the same with a thousand alerts or a hundred thousand: the order
+follows an index, only the page's rows and their sources are read, and the total is counted
+up to ``COUNT_CAP`` (beyond it the page says "at least").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, Final
+
+from sqlalchemy import func, select
+
+from monitor.alerts.excerpt import paragraph_around
+from monitor.alerts.values import (
+    AlertDetail,
+    AlertEvent,
+    AlertFilter,
+    AlertItem,
+    AlertPage,
+    CarryingStatement,
+    SourceRef,
+)
+from monitor.store.alerts import _item, _like_escape, _sources_by_group
+from monitor.store.models import Alert, Article, Statement, StatementGroup
+
+#: the table counts matching alerts up to this many (an exact count would scan them all)
+COUNT_CAP: Final = 10_000
+#: an export holds at most this many alerts
+EXPORT_CAP: Final = 100_000
+
+_SORT_COLUMNS: Final[dict[str, Any]] = {
+    "first_seen": Alert.created_at, "id": Alert.id, "status": Alert.status, "demand": Alert.demand,
+    "speaker": StatementGroup.speaker, "stance": StatementGroup.stance, "sources": StatementGroup.source_count,
+}
+
+
+def _filtered(f: AlertFilter, *columns: Any) -> Any:
+    q = select(*columns).select_from(Alert).join(StatementGroup, StatementGroup.id == Alert.group_id)
+    if f.statuses:
+        q = q.where(Alert.status.in_(list(f.statuses)))
+    if f.demand:
+        q = q.where(Alert.demand == f.demand)
+    if f.speaker:
+        q = q.where(StatementGroup.speaker.ilike(f"%{_like_escape(f.speaker)}%", escape="\\"))
+    if f.stance:
+        q = q.where(StatementGroup.stance == f.stance)
+    if f.text:
+        q = q.where(StatementGroup.canonical_text.ilike(f"%{_like_escape(f.text)}%", escape="\\"))
+    if f.since is not None:
+        q = q.where(Alert.created_at >= f.since)
+    if f.until is not None:
+        q = q.where(Alert.created_at < f.until)
+    return q
+
+
+def _ordered(q: Any, f: AlertFilter) -> Any:
+    column = _SORT_COLUMNS[f.sort]
+    if f.sort == "id":
+        return q.order_by(column.desc() if f.descending else column.asc())
+    if f.descending:
+        return q.order_by(column.desc(), Alert.id.desc())
+    return q.order_by(column.asc(), Alert.id.asc())
+
+
+def page_alerts(session: Any, f: AlertFilter, count_cap: int = COUNT_CAP) -> AlertPage:
+    """The page ``f.page`` of the alerts ``f`` selects, in its order, with their first source."""
+    q = _ordered(_filtered(f, Alert, StatementGroup), f).limit(f.per_page).offset((f.page - 1) * f.per_page)
+    rows = session.execute(q).all()
+    sources = _sources_by_group(session, [g.id for _, g in rows])
+    items = tuple(_item(a, g, sources.get(g.id, []), False) for a, g in rows)
+    bounded = _filtered(f, Alert.id).limit(count_cap + 1).subquery()
+    total = int(session.scalar(select(func.count()).select_from(bounded)) or 0)
+    return AlertPage(items, min(total, count_cap), total > count_cap, f.page, f.per_page)
+
+
+def iter_filtered_alerts(session: Any, f: AlertFilter, chunk: int = 500) -> Iterator[AlertItem]:
+    """Every alert ``f`` selects (all pages, at most EXPORT_CAP), in its order: for exports."""
+    q = _ordered(_filtered(f, Alert, StatementGroup), f).limit(EXPORT_CAP)
+    rows = session.execute(q).all()
+    for i in range(0, len(rows), chunk):
+        part = rows[i:i + chunk]
+        sources = _sources_by_group(session, [g.id for _, g in part])
+        yield from (_item(a, g, sources.get(g.id, []), False) for a, g in part)
+
+
+def alert_detail(session: Any, alert_id: int) -> AlertDetail | None:
+    """One alert: why it fired, every statement that carried it and its history; None if unknown."""
+    row = session.execute(select(Alert, StatementGroup).join(StatementGroup, StatementGroup.id == Alert.group_id)
+                          .where(Alert.id == alert_id)).first()
+    if row is None:
+        return None
+    alert, group = row
+    q = (select(Statement, Article).join(Article, Article.id == Statement.article_id)
+         .where(Statement.group_id == group.id).order_by(Statement.id))
+    found = session.execute(q).all()
+    refs = [(st.id, _ref(art)) for st, art in found]
+    item = _item(alert, group, refs, True)
+    first_id = group.first_statement_id or (found[0][0].id if found else None)
+    statements = tuple(_carrying(st, art, st.id == first_id) for st, art in found)
+    first = next(((st, art) for st, art in found if st.id == first_id), None)
+    paragraph = paragraph_around(first[1].text, first[0].char_start, first[0].char_end) if first else None
+    return AlertDetail(item, alert.evidence, statements, paragraph, tuple(alert_history(session, alert)))
+
+
+def _ref(art: Article) -> SourceRef:
+    return SourceRef(art.id, art.outlet, art.title, art.canonical_url, art.published_at, art.first_seen_at)
+
+
+def _carrying(st: Statement, art: Article, is_first: bool) -> CarryingStatement:
+    return CarryingStatement(st.id, _ref(art), st.text, st.speaker, st.speaker_cue, st.stance, st.similarity,
+                             is_first, st.evidence)
+
+
+def alert_history(session: Any, alert: Alert) -> list[AlertEvent]:
+    """The alert's state changes, oldest first, from its time stamps."""
+    events = [AlertEvent(alert.created_at, "raised", "new")]
+    if alert.notified_at:
+        events.append(AlertEvent(alert.notified_at, "notify", "notified"))
+    if alert.acknowledged_at:
+        events.append(AlertEvent(alert.acknowledged_at, "acknowledge", "acknowledged"))
+    if alert.muted_at:
+        events.append(AlertEvent(alert.muted_at, "mute", "muted", alert.mute_reason))
+    return sorted(events, key=lambda e: e.at)

@@ -12,14 +12,15 @@ import sys
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from monitor.cli import EXIT_PARTIAL, core_cmds, main
 from monitor.cli.core_cmds import settings_of
-from monitor.config import Settings
-from monitor.pipeline.run import select_sources
+
+if TYPE_CHECKING:  # imported inside the commands that use them (see monitor/cli/__init__.py)
+    from monitor.config import Settings
 
 __all__ = ["main", "prefect_env"]
 
@@ -72,6 +73,8 @@ def run(ctx: click.Context, names: tuple[str, ...], send_digest: bool, strict: b
     Without PREFECT_API_URL the run uses a temporary Prefect server on <data_dir>/prefect (about
     13 s to create on the first run, a few seconds after); with it, the run is recorded on that
     server. Prints new articles, new alerts and failing sources."""
+    from monitor.pipeline.run import select_sources
+
     settings = settings_of(ctx)
     try:
         select_sources(settings, names)

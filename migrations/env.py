@@ -6,12 +6,22 @@ plain ``alembic upgrade head`` from the project folder (URL from monitor.toml / 
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
 from sqlalchemy import Connection
 
-from monitor.store.models import Base
+from monitor.store.models import Base, JsonType
 
 target_metadata = Base.metadata
+
+
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    """Autogenerate writes the JSON type as plain SQLAlchemy types (as in revision 0001)."""
+    if type_ == "type" and isinstance(obj, JsonType):
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return "sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), 'postgresql')"
+    return False
 
 
 def _configure_and_run(connection: Connection) -> None:
@@ -20,6 +30,7 @@ def _configure_and_run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

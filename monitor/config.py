@@ -240,8 +240,11 @@ def load_settings(
     raw["config_path"] = str(file.absolute())
     settings = _build(Settings, raw, "", problems)
     if isinstance(settings, Settings):
+        own = {"demands": bool(settings.detect.demands_file or settings.demands),
+               "actors": bool(settings.detect.actors_file or settings.actors)}
         settings = _with_detect_resources(settings, problems)
         problems.extend(_check(settings))
+        problems.extend(_check_detect(settings, own))
     if problems:
         raise ConfigError(where, problems)
     return settings
@@ -310,7 +313,6 @@ def _check(s: Settings) -> list[str]:
     for name in ("max_feed_bytes", "max_page_bytes", "max_sitemap_bytes", "max_connections"):
         if getattr(s.fetch, name) <= 0:
             problems.append(f"fetch.{name}: must be > 0")
-    problems.extend(_check_detect(s))
     problems.extend(_check_alerts(s))
     return problems
 
@@ -339,15 +341,20 @@ def _check_alerts(s: Settings) -> list[str]:
     return problems
 
 
-def _check_detect(s: Settings) -> list[str]:
-    """Validate demands and actors with the detection package's own loaders."""
+def _check_detect(s: Settings, own: Mapping[str, bool]) -> list[str]:
+    """Validate demands and actors with the detection package's own loaders, when the
+    configuration brings its own (a file or inline tables). The shipped files alone are not
+    compiled again here (~50 ms of regular expressions on every command and every flow task):
+    the test suite loads them, and detection compiles what it uses when it runs."""
+    if not any(own.values()):
+        return []
     try:
         from monitor.detect import resources
     except ImportError:  # detection not built yet
         return []
     problems: list[str] = []
-    for loader, items in ((getattr(resources, "load_demands", None), s.demands),
-                          (getattr(resources, "load_actors", None), s.actors)):
+    for loader, items in ((getattr(resources, "load_demands", None) if own["demands"] else None, s.demands),
+                          (getattr(resources, "load_actors", None) if own["actors"] else None, s.actors)):
         if loader is None:
             continue
         try:

@@ -103,3 +103,18 @@ def test_settings_are_frozen() -> None:
     s = Settings()
     with pytest.raises(AttributeError):
         s.data_dir = "x"  # type: ignore[misc]
+
+
+OWN_DETECT_RESOURCES = {
+    "inline demand": ('[[demands]]\nname = "x"\n[[demands.cues]]\nname = "c"\nterms.en = ["re:(unclosed"]\n',
+                      "invalid term"),
+    "inline actor": ('[[actors]]\nname = ""\n', r"actors\[\d+\]\.name: required"),
+    "demands file": ('[detect]\ndemands_file = "own.toml"\n', r"demands\[0\] \(Bad Name\)\.name: required"),
+}
+
+
+@pytest.mark.parametrize("body, message", OWN_DETECT_RESOURCES.values(), ids=OWN_DETECT_RESOURCES)
+def test_own_demands_and_actors_are_validated_when_loaded(tmp_path: Path, body: str, message: str) -> None:
+    (tmp_path / "own.toml").write_text('[[demands]]\nname = "Bad Name"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_settings(_write(tmp_path, body), env={})

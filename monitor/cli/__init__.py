@@ -1,6 +1,38 @@
 """The ``monitor`` command line. Exit codes: 0 success, 1 partial failure, 2 usage/config error.
 
-Command groups live in modules of this package; each registers its commands on ``main``.
+Command groups live in modules of this package; each registers its commands on ``main`` when it
+is imported (the list at the bottom of this file). ``flows/cli.py`` adds ``run`` and ``serve``.
+
+Start-up: each command imports only what it uses. ``monitor --help`` (and ``monitor X --help``)
+imports every command module, so a command module's top level imports only the standard
+library, ``click``, this package's helpers (``monitor.cli``, ``.output``, ``.core_cmds``) and
+light pure modules of ``monitor`` (``config``, ``errors``, value types). Everything else, such as
+SQLAlchemy, httpx, rich, the stages, Prefect or a web or ML stack, is imported inside the
+function of the command that needs it. Type hints of such names go under
+``if TYPE_CHECKING:``, which ``from __future__ import annotations`` makes free at run time::
+
+    from typing import TYPE_CHECKING
+
+    import click
+
+    from monitor.cli import main
+    from monitor.cli.core_cmds import opened
+
+    if TYPE_CHECKING:
+        from monitor.store.models import Article
+
+    @main.command()
+    @click.pass_context
+    def export(ctx: click.Context) -> None:
+        from monitor.store.articles import iter_articles  # SQLAlchemy: only when it runs
+
+        with opened(ctx) as m, m.session() as s:
+            rows = [_row(a) for a in iter_articles(s)]
+
+    def _row(a: Article) -> dict[str, object]: ...
+
+``tests/test_cli_startup.py`` runs ``--help`` of every command and fails when one of them
+imports a heavy library; ``bench/bench_cli.py`` times the result.
 """
 
 from __future__ import annotations

@@ -12,9 +12,6 @@ from monitor.alerts.values import AlertItem, AlertStatus
 from monitor.cli import EXIT_PARTIAL, main
 from monitor.cli.core_cmds import opened
 from monitor.cli.output import emit, format_option
-from monitor.clock import utc_now
-from monitor.pipeline import send_digest
-from monitor.store import alerts as alert_repo
 
 STATUSES = [s.value for s in AlertStatus]
 LIST_COLUMNS = ["id", "status", "demand", "speaker", "stance", "statement", "first_source", "sources", "first_seen"]
@@ -47,6 +44,8 @@ def alerts_group(ctx: click.Context, statuses: tuple[str, ...], demand: str | No
     -> acknowledged | muted."""
     if ctx.invoked_subcommand is not None:
         return
+    from monitor.store import alerts as alert_repo
+
     with opened(ctx) as m, m.session("listing alerts") as s:
         items = alert_repo.list_alert_items(s, status=statuses, demand=demand, speaker=speaker,
                                             since=_utc(since), limit=limit)
@@ -60,6 +59,8 @@ def alerts_group(ctx: click.Context, statuses: tuple[str, ...], demand: str | No
 @click.pass_context
 def alerts_show(ctx: click.Context, alert_id: int, fmt: str) -> None:
     """One alert with every source that carried its statement."""
+    from monitor.store import alerts as alert_repo
+
     with opened(ctx) as m, m.session("reading an alert") as s:
         item = alert_repo.find_alert_item(s, alert_id)
     if item is None:
@@ -78,6 +79,9 @@ def alerts_show(ctx: click.Context, alert_id: int, fmt: str) -> None:
 
 
 def _change(ctx: click.Context, ids: tuple[int, ...], action: str, reason: str | None) -> None:
+    from monitor.clock import utc_now
+    from monitor.store import alerts as alert_repo
+
     with opened(ctx) as m, m.session(f"{action} alerts") as s:
         changes = alert_repo.change_alerts(s, ids, action, utc_now(), reason)
     failed = False
@@ -126,6 +130,9 @@ def alerts_unmute(ctx: click.Context, alert_ids: tuple[int, ...]) -> None:
 def digest(ctx: click.Context, since: datetime | None, dry_run: bool, send: bool, force: bool) -> None:
     """Compose the digest of new alerts, write it to the outbox (.eml and .html) and e-mail it
     once when SMTP is configured. Nothing new: no e-mail (unless alerts.send_empty_digest)."""
+    from monitor.clock import utc_now
+    from monitor.pipeline import send_digest
+
     with opened(ctx) as m:
         report = send_digest(m, utc_now(), since=_utc(since), dry_run=dry_run, send=send, force=force)
     if dry_run and report.digest is not None:
@@ -146,6 +153,8 @@ def digest(ctx: click.Context, since: datetime | None, dry_run: bool, send: bool
 @click.pass_context
 def deliveries(ctx: click.Context, limit: int, fmt: str) -> None:
     """The outbox: digests and webhook POSTs with their status, attempts and last error."""
+    from monitor.store import alerts as alert_repo
+
     with opened(ctx) as m, m.session("listing deliveries") as s:
         rows = [{"id": d.id, "channel": d.channel, "kind": d.kind, "status": d.status, "attempts": d.attempts,
                  "created_at": d.created_at, "sent_at": d.sent_at, "next_attempt_at": d.next_attempt_at,

@@ -2,33 +2,30 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from monitor.app import Monitor, open_monitor
 from monitor.cli import EXIT_PARTIAL, main
 from monitor.cli.output import emit, format_option
-from monitor.clock import utc_now
-from monitor.config import DEFAULT_CONFIG_NAME, Settings, default_config_file, load_settings
-from monitor.pipeline import IngestReport, ingest_paths, run_stage, sync_sources
-from monitor.store import articles as article_repo
-from monitor.store import db
-from monitor.store import runs as run_repo
-from monitor.store import sources as source_repo
-from monitor.store.models import (
-    Alert, Article, Delivery, FetchAttempt, Source, Statement, StatementGroup,
-)
+from monitor.config import DEFAULT_CONFIG_NAME
+
+if TYPE_CHECKING:  # imported inside the commands that use them (see monitor/cli/__init__.py)
+    from monitor.app import Monitor
+    from monitor.config import Settings
+    from monitor.pipeline import IngestReport
+    from monitor.store.models import Article, Source
+
 
 
 def settings_of(ctx: click.Context) -> Settings:
     """The settings, loaded once per invocation (ConfigError -> exit 2 before any I/O)."""
+    from monitor.config import load_settings
+
     obj = ctx.find_root().obj
     if "settings" not in obj:
         obj["settings"] = load_settings(obj.get("config_path"))
@@ -37,6 +34,9 @@ def settings_of(ctx: click.Context) -> Settings:
 
 @contextmanager
 def opened(ctx: click.Context) -> Iterator[Monitor]:
+    """The opened database (settings loaded once; schema checked)."""
+    from monitor.app import open_monitor
+
     with open_monitor(settings_of(ctx)) as m:
         yield m
 
@@ -47,6 +47,8 @@ def progress_bar(label: str) -> Iterator[Any]:
     if not sys.stderr.isatty():
         yield None
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   TimeElapsedColumn(), transient=True) as bar:
         task = bar.add_task("", total=None)
@@ -61,6 +63,10 @@ def progress_bar(label: str) -> Iterator[Any]:
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def init(path: str, force: bool) -> None:
     """Write a starter configuration file (default ./monitor.toml)."""
+    import shutil
+
+    from monitor.config import default_config_file
+
     target = Path(path)
     if target.exists() and not force:
         raise click.UsageError(f"{target} exists; use --force to overwrite it")
@@ -78,6 +84,8 @@ def db_group() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context, revision: str) -> None:
     """Create or migrate the database schema (same as `alembic upgrade head`)."""
+    from monitor.store import db
+
     s = settings_of(ctx)
     engine = db.make_engine(s.database_url, busy_timeout_s=s.database.busy_timeout_s)
     try:
@@ -93,6 +101,8 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
 @click.pass_context
 def db_current(ctx: click.Context) -> None:
     """Show the database's schema revision and the one this version needs."""
+    from monitor.store import db
+
     s = settings_of(ctx)
     engine = db.make_engine(s.database_url, busy_timeout_s=s.database.busy_timeout_s)
     try:
@@ -122,6 +132,9 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], source_name: str) -> Non
 
     A .txt file's first line is its title unless the folder's manifest.toml says otherwise;
     HTML goes through the article extractor. Re-ingesting stores nothing twice."""
+    from monitor.clock import utc_now
+    from monitor.pipeline import ingest_paths, run_stage
+
     with opened(ctx) as m, progress_bar("ingesting") as bar:
         _, report, _ = run_stage(m, "ingest", utc_now(), lambda: ingest_paths(m, list(paths), utc_now(),
                                  source_name=source_name, progress=bar), utc_now)
@@ -143,6 +156,10 @@ def sources_group() -> None:
 @click.pass_context
 def sources_list(ctx: click.Context, fmt: str) -> None:
     """List sources with their state: ok, failing (with the last error), silent or disabled."""
+    from monitor.clock import utc_now
+    from monitor.pipeline import sync_sources
+    from monitor.store import sources as source_repo
+
     with opened(ctx) as m:
         now = utc_now()
         sync_sources(m, now)
@@ -164,6 +181,8 @@ def _source_row(src: Source, settings: Settings, now: Any) -> dict[str, Any]:
 
 
 def article_row(s: Any, a: Article, *, with_text: bool) -> dict[str, Any]:
+    from monitor.store import articles as article_repo
+
     row: dict[str, Any] = {
         "id": a.id, "title": a.title, "outlet": a.outlet, "published_at": a.published_at,
         "language": a.language, "url": a.canonical_url, "urls": article_repo.article_urls(s, a.id),
@@ -183,6 +202,8 @@ def article_row(s: Any, a: Article, *, with_text: bool) -> dict[str, Any]:
 @click.pass_context
 def articles(ctx: click.Context, fmt: str, limit: int | None, with_text: bool | None) -> None:
     """List stored articles with their metadata."""
+    from monitor.store import articles as article_repo
+
     with opened(ctx) as m, m.session() as s:
         full = with_text if with_text is not None else fmt != "table"
         rows = [article_row(s, a, with_text=full) for a in article_repo.iter_articles(s, limit=limit)]
@@ -195,6 +216,10 @@ def articles(ctx: click.Context, fmt: str, limit: int | None, with_text: bool | 
 @click.pass_context
 def status(ctx: click.Context, fmt: str) -> None:
     """Counts per table and the last run."""
+    from monitor.store import db
+    from monitor.store import runs as run_repo
+    from monitor.store.models import Alert, Article, Delivery, FetchAttempt, Source, Statement, StatementGroup
+
     with opened(ctx) as m, m.session() as s:
         counts = run_repo.table_counts(s, [Source, Article, Statement, StatementGroup, Alert, Delivery, FetchAttempt])
         last = run_repo.last_run(s)

@@ -7,23 +7,16 @@ import json
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from sqlalchemy import select
 
-from monitor.app import open_monitor
 from monitor.cli import EXIT_PARTIAL, main
 from monitor.cli.core_cmds import opened, settings_of
 from monitor.cli.output import emit, format_option
-from monitor.clock import utc_now
-from monitor.config import DatabaseSettings
-from monitor.detect.evaluate import PredictedSentence, Scores, load_gold, same_speaker_by, score
-from monitor.detect_step import detect_articles, load_resources
-from monitor.errors import SourceError
-from monitor.pipeline import ingest_paths
-from monitor.store.models import Article, Statement
-from monitor.store.statements import iter_statements
+
+if TYPE_CHECKING:  # imported inside the commands that use them (see monitor/cli/__init__.py)
+    from monitor.detect.evaluate import Scores
 
 
 @main.command()
@@ -32,6 +25,9 @@ from monitor.store.statements import iter_statements
 @click.pass_context
 def detect(ctx: click.Context, since: datetime | None, limit: int) -> None:
     """Detect statements, repeats and alerts in articles not yet processed (idempotent)."""
+    from monitor.clock import utc_now
+    from monitor.detect_step import detect_articles
+
     with opened(ctx) as m:
         report = detect_articles(m, utc_now(), since=_utc(since), limit=limit)
     click.echo(
@@ -54,6 +50,8 @@ def statements(
     ctx: click.Context, demand: str | None, speaker: str | None, since: datetime | None, fmt: str
 ) -> None:
     """List detected statements with demands, speaker, stance, group and whether they were new."""
+    from monitor.store.statements import iter_statements
+
     with opened(ctx) as m, m.session("list statements") as s:
         rows = [
             dataclasses.asdict(r)
@@ -83,6 +81,10 @@ def statements(
 @click.pass_context
 def eval_cmd(ctx: click.Context, gold: Path, docs: Path, as_json: bool) -> None:
     """Score detection against a gold file: ingests DOCS into a temporary database and detects."""
+    from monitor.config import DatabaseSettings
+    from monitor.detect.evaluate import load_gold
+    from monitor.errors import SourceError
+
     gold_rows = load_gold(gold.read_text(encoding="utf-8").splitlines(), str(gold))
     doc_ids = sorted({g.doc for g in gold_rows})
     missing = [d for d in doc_ids if not (docs / f"{d}.txt").is_file()]
@@ -102,6 +104,15 @@ def eval_cmd(ctx: click.Context, gold: Path, docs: Path, as_json: bool) -> None:
 
 
 def _run_eval(settings: Any, gold_rows: list[Any], doc_ids: list[str], docs: Path) -> Scores:
+    from sqlalchemy import select
+
+    from monitor.app import open_monitor
+    from monitor.clock import utc_now
+    from monitor.detect.evaluate import PredictedSentence, same_speaker_by, score
+    from monitor.detect_step import detect_articles, load_resources
+    from monitor.pipeline import ingest_paths
+    from monitor.store.models import Article, Statement
+
     now = utc_now()
     with open_monitor(settings) as m:
         doc_of: dict[int, str] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import click
@@ -13,12 +13,11 @@ import click
 from monitor.cli import EXIT_PARTIAL, main
 from monitor.cli.core_cmds import opened, print_report, progress_bar, settings_of, sources_group
 from monitor.cli.output import emit, format_option
-from monitor.clock import utc_now
 from monitor.config import PACKAGE_DATA, Settings
 from monitor.errors import ConfigError
-from monitor.pipeline import FetchReport, fetch_sources, reextract_articles, run_stage
-from monitor.pipeline.fetch import WEB_KINDS, detect_source_kind
-from monitor.sources.urls import canonical_url
+
+if TYPE_CHECKING:  # imported inside the commands that use them (see monitor/cli/__init__.py)
+    from monitor.pipeline import FetchReport
 
 
 def print_fetch_report(report: FetchReport, fmt: str = "table") -> None:
@@ -47,6 +46,9 @@ def fetch(ctx: click.Context, names: tuple[str, ...], force: bool, fmt: str) -> 
     """Fetch the web sources that are due: feeds, sitemaps, pages; extract and store articles.
 
     Exit code 1 when any source failed (each failure is recorded and shown in `monitor sources list`)."""
+    from monitor.clock import utc_now
+    from monitor.pipeline import FetchReport, fetch_sources, run_stage
+
     settings = settings_of(ctx)
     unknown = [n for n in names if settings.source(n) is None]
     if unknown:
@@ -65,6 +67,9 @@ def fetch(ctx: click.Context, names: tuple[str, ...], force: bool, fmt: str) -> 
 @click.pass_context
 def reextract(ctx: click.Context, ids: tuple[int, ...]) -> None:
     """Extract stored articles again from their kept HTML (after upgrading the extractor)."""
+    from monitor.clock import utc_now
+    from monitor.pipeline import reextract_articles, run_stage
+
     with opened(ctx) as m, progress_bar("re-extracting") as bar:
         _, report, _ = run_stage(m, "reextract", utc_now(), lambda: reextract_articles(m, utc_now(), list(ids), bar),
                                  utc_now)
@@ -85,6 +90,9 @@ def sources_add(ctx: click.Context, url: str, name: str, kind: str) -> None:
     Sources live in the configuration file, which stays the one list of sources; the database's
     source table mirrors it on every run. With --kind auto the URL is fetched once (through the
     guarded client) to tell a feed, a sitemap, a home page announcing a feed, or a single page apart."""
+    from monitor.pipeline.fetch import WEB_KINDS, detect_source_kind
+    from monitor.sources.urls import canonical_url
+
     settings = settings_of(ctx)
     clean = canonical_url(url)
     if clean is None:

@@ -10,8 +10,6 @@ from datetime import datetime
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 FORMATS = ("table", "json", "jsonl", "csv")
 format_option = click.option(
@@ -46,6 +44,9 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str] | None
 
 
 def _table(rows: Sequence[dict[str, Any]], columns: Sequence[str], title: str | None, widths: dict[str, int]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
     table = Table(title=title, show_lines=False, header_style="bold")
     for c in columns:
         table.add_column(c, overflow="fold", max_width=widths.get(c))

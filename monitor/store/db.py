@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, column, create_engine, event, inspect, select, table
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -93,7 +93,13 @@ def storage_errors(what: str) -> Iterator[None]:
 def insert_for(session_or_engine: Session | Engine) -> Any:
     """The dialect-specific ``insert`` that supports ``on_conflict_do_*``."""
     bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
-    return postgresql.insert if bind.dialect.name == "postgresql" else sqlite.insert
+    if bind.dialect.name == "postgresql":  # imported on use: a SQLite user never loads the PostgreSQL dialect
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.insert
 
 
 # ---------------------------------------------------------------------------------------------
@@ -111,6 +117,28 @@ def alembic_config(connection: Any = None) -> Any:
 
 
 def head_revision() -> str:
+    """The newest revision in ``migrations/versions``. Read from the files' ``revision`` and
+    ``down_revision`` lines, without importing Alembic (every command checks the schema, and
+    importing Alembic and the migration scripts would double a quick command's start-up);
+    anything but one linear head is left to Alembic's own reading."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        rev, down = _REVISION.search(source), _DOWN_REVISION.search(source)
+        if rev is None or down is None:
+            return _alembic_head()
+        revisions.add(rev.group(1))
+        parents.update(re.findall(r"[\"']([^\"']+)[\"']", down.group(1)))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else _alembic_head()
+
+
+_REVISION = re.compile(r"^revision(?:\s*:\s*[\w\[\] |]+)?\s*=\s*[\"']([^\"']+)[\"']", re.MULTILINE)
+_DOWN_REVISION = re.compile(r"^down_revision(?:\s*:\s*[\w\[\], |]+)?\s*=\s*(.+)$", re.MULTILINE)
+
+
+def _alembic_head() -> str:
     from alembic.script import ScriptDirectory
 
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -119,10 +147,15 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
+    """The database's revision (``alembic_version``), None for a database without one. Plain SQL,
+    as Alembic reads it (see head_revision for why not through Alembic)."""
     with storage_errors(f"reading the schema revision of {safe_url(str(engine.url))}"), engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        versions = list(conn.execute(select(column("version_num")).select_from(table("alembic_version"))).scalars())
+    if len(versions) > 1:
+        raise StorageError(f"{safe_url(str(engine.url))} has several schema heads: {', '.join(versions)}")
+    return versions[0] if versions else None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

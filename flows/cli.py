@@ -22,7 +22,7 @@ from monitor.cli.core_cmds import settings_of
 if TYPE_CHECKING:  # imported inside the commands that use them (see monitor/cli/__init__.py)
     from monitor.config import Settings
 
-__all__ = ["main", "prefect_env"]
+__all__ = ["main", "prefect_env", "recording_server"]
 
 
 def prefect_env(settings: Settings, env: MutableMapping[str, str] | None = None) -> bool:
@@ -43,16 +43,31 @@ def prefect_env(settings: Settings, env: MutableMapping[str, str] | None = None)
 
 
 @contextmanager
-def _no_heartbeats(ephemeral: bool) -> Iterator[None]:
-    """The temporary server dies with this process, so nobody watches heartbeats: skip them
-    (~1 s per run). Against a real server they stay on: they detect crashed runs."""
-    if not ephemeral:
-        yield
-        return
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+def recording_server(env: MutableMapping[str, str] | None = None) -> Iterator[str]:
+    """Where the flow run is recorded, for as long as the block runs; yields a line saying which.
 
+    A reachable server is reused: ``PREFECT_API_URL``, else the server `monitor serve` started on
+    the same ``$PREFECT_HOME``, else the server Prefect's own settings name (a profile). Only
+    otherwise does Prefect start a temporary server in this process (stopped with it); that
+    server dies with the process, so nobody would watch heartbeats: they are skipped (~1 s per
+    run). Against a real server they stay on: they detect crashed runs."""
+    from flows.serve import ServerUnreachable, find_server
+
+    env = os.environ if env is None else env
+    try:
+        url, origin = find_server(env)
+    except ServerUnreachable as exc:
+        raise click.ClickException(str(exc)) from exc
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    if url is None and PREFECT_API_URL.value():
+        url, origin = str(PREFECT_API_URL.value()), "Prefect settings"
+    if url is not None:
+        with temporary_settings({PREFECT_API_URL: url}):
+            yield f"Prefect server: {url} ({origin})"
+        return
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        yield
+        yield f"Prefect server: none running; a temporary one on {env['PREFECT_HOME']} for this run"
 
 
 # `run` moved here from monitor/cli/core_cmds.py: it runs the Prefect flow now.
@@ -70,9 +85,10 @@ main.commands.pop("run", None)
 def run(ctx: click.Context, names: tuple[str, ...], send_digest: bool, strict: bool) -> None:
     """Run the pipeline once (a Prefect flow run) and print what it found.
 
-    Without PREFECT_API_URL the run uses a temporary Prefect server on <data_dir>/prefect (about
-    13 s to create on the first run, a few seconds after); with it, the run is recorded on that
-    server. Prints new articles, new alerts and failing sources."""
+    The run is recorded on a running Prefect server: PREFECT_API_URL, else the one `monitor
+    serve` started. With neither, a temporary server on <data_dir>/prefect runs for the length
+    of the run (about 13 s to create the first time, a few seconds after). The first line says
+    which. Prints new articles, new alerts and failing sources."""
     from monitor.pipeline.run import select_sources
 
     settings = settings_of(ctx)
@@ -80,10 +96,11 @@ def run(ctx: click.Context, names: tuple[str, ...], send_digest: bool, strict: b
         select_sources(settings, names)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
-    ephemeral = prefect_env(settings)
+    prefect_env(settings)
     from flows.pipeline import pipeline
 
-    with _no_heartbeats(ephemeral):
+    with recording_server() as where:
+        click.echo(where)
         result = pipeline(sources=list(names) or None, send_digest=send_digest)
     print_summary(result)
     print_new_articles(settings, result["new_articles"])
@@ -155,7 +172,8 @@ def serve(ctx: click.Context, port: int) -> None:
     Deployments: `pipeline` (schedule.pipeline_cron or every schedule.interval_min minutes),
     `source-<name>` for sources with their own interval_min/schedule, and `digest`
     (alerts.digest_schedule in alerts.timezone). Without PREFECT_API_URL it first starts a Prefect
-    server (UI at http://127.0.0.1:PORT) on <data_dir>/prefect and stops it on exit. Trigger a run
+    server (UI at http://127.0.0.1:PORT) on <data_dir>/prefect and stops it on exit; `monitor run`
+    records its runs on that server while it runs. Trigger a run
     by hand while it serves (with PREFECT_API_URL=http://127.0.0.1:PORT/api):
     prefect deployment run 'pipeline/pipeline' --param 'sources=["seeds"]'"""
     settings = settings_of(ctx)

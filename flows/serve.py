@@ -20,9 +20,10 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from monitor.config import Settings, SourceConfig
@@ -86,12 +87,53 @@ def serve_pipeline(settings: Settings) -> None:
     serve(*build_deployments(settings), limit=1)
 
 
+SERVER_FILE = "monitor-serve-api-url"  # in $PREFECT_HOME while `monitor serve`'s server runs
+
+
+def is_healthy(url: str, timeout_s: float = 2.0) -> bool:
+    """Whether a Prefect API answers at ``url`` (``…/api``)."""
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=timeout_s) as resp:  # noqa: S310 - http(s) only
+            return bool(resp.status == 200)
+    except (OSError, ValueError):
+        return False
+
+
+def find_server(env: Mapping[str, str]) -> tuple[str | None, str]:
+    """The Prefect server a one-off run should record on: ``PREFECT_API_URL`` if set, else the
+    server a `monitor serve` on the same ``$PREFECT_HOME`` started, if it still answers; else
+    ``(None, ...)``: the caller runs on a temporary server. ``PREFECT_API_URL`` set but not
+    answering is an error (ServerUnreachable), not a reason to record the run elsewhere."""
+    configured = env.get("PREFECT_API_URL")
+    if configured:
+        if not is_healthy(configured):
+            raise ServerUnreachable(configured)
+        return configured, "PREFECT_API_URL"
+    marker = Path(env.get("PREFECT_HOME", "")) / SERVER_FILE
+    try:
+        url = marker.read_text(encoding="utf-8").strip()
+    except OSError:
+        url = ""
+    if url and is_healthy(url):
+        return url, "started by `monitor serve`"
+    return None, "no server running"
+
+
+class ServerUnreachable(RuntimeError):
+    def __init__(self, url: str) -> None:
+        super().__init__(f"no Prefect server answers at {url} (PREFECT_API_URL); start it, or unset "
+                         "PREFECT_API_URL to run on a temporary server")
+        self.url = url
+
+
 @contextmanager
 def local_server(port: int, startup_timeout_s: float = 120.0) -> Iterator[str]:
     """A Prefect server (plain ``prefect server start``) on 127.0.0.1:``port`` for as long as the
-    block runs, on ``$PREFECT_HOME``; sets ``PREFECT_API_URL`` for this process. Schedules need a
-    real server: the temporary server of ephemeral mode runs no scheduler."""
+    block runs, on ``$PREFECT_HOME``; sets ``PREFECT_API_URL`` for this process and writes the URL
+    to ``$PREFECT_HOME/SERVER_FILE`` so that `monitor run` records its runs there too. Schedules
+    need a real server: the temporary server of ephemeral mode runs no scheduler."""
     url = f"http://127.0.0.1:{port}/api"
+    marker = Path(os.environ["PREFECT_HOME"]) / SERVER_FILE
     # own session: Ctrl-C stops `serve` first (it pauses its schedules through the server), then us
     proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
                              "--port", str(port)],
@@ -100,8 +142,10 @@ def local_server(port: int, startup_timeout_s: float = 120.0) -> Iterator[str]:
     try:
         _wait_healthy(url, proc, startup_timeout_s)
         os.environ["PREFECT_API_URL"] = url
+        marker.write_text(url + "\n", encoding="utf-8")
         yield url
     finally:
+        marker.unlink(missing_ok=True)
         proc.terminate()
         try:
             proc.wait(timeout=30)
@@ -114,10 +158,7 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout_s: float) -> 
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"the Prefect server exited with status {proc.returncode} (port in use?)")
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as resp:  # noqa: S310 - loopback only
-                if resp.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.5)
+        if is_healthy(url):
+            return
+        time.sleep(0.5)
     raise RuntimeError(f"the Prefect server at {url} did not start within {timeout_s:.0f} s")

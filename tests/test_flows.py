@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -83,12 +84,28 @@ def test_monitor_run_prints_the_summary(prefect_backend: str, config: Path) -> N
 
     result = CliRunner().invoke(main, ["--config", str(config), "run", "--no-digest"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"Prefect server: {prefect_backend} (Prefect settings)\n"), result.stdout
     assert "articles: 5 new" in result.stdout and "failing sources: 0" in result.stdout
     assert "New articles" in result.stdout and "ForumDaily" in result.stdout and "Izvestia" in result.stdout
     again = CliRunner().invoke(main, ["--config", str(config), "run", "--no-digest"], catch_exceptions=False)
     assert again.exit_code == 0 and "articles: 0 new" in again.stdout and "alerts: 0 new" in again.stdout
     bad = CliRunner().invoke(main, ["--config", str(config), "run", "--source", "nope"])
     assert bad.exit_code == 2 and "unknown source" in bad.output
+
+
+def test_monitor_run_fails_rather_than_record_elsewhere_when_prefect_api_url_is_down(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.cli import main
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        api = f"http://127.0.0.1:{s.getsockname()[1]}/api"
+    monkeypatch.setenv("PREFECT_API_URL", api)
+    cfg = write_config(tmp_path, f"sqlite:///{tmp_path / 'monitor.db'}")
+    result = CliRunner().invoke(main, ["--config", str(cfg), "run", "--no-digest"])
+    assert result.exit_code == 1 and f"no Prefect server answers at {api} (PREFECT_API_URL)" in result.output
+    assert not (tmp_path / "monitor.db").exists()  # nothing ran
 
 
 def test_serve_schedules_come_from_the_configuration(tmp_path: Path) -> None:

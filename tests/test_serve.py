@@ -1,7 +1,8 @@
-"""`monitor serve` on a plain `prefect server start`: the server's scheduler creates the runs.
+"""`monitor serve` on a plain `prefect server start`: the server's scheduler creates the runs,
+and `monitor run` records on that server while it runs (on a temporary server otherwise).
 
-One real server process per test (no test harness: the harness's temporary server runs no
-scheduler service), so this is the slowest Prefect test (~20-40 s); it runs once per session.
+Real server processes (no test harness: the harness's temporary server runs no scheduler
+service), so this is the slowest Prefect test (~30-60 s).
 """
 
 from __future__ import annotations
@@ -54,20 +55,43 @@ def _wait_for(what: str, check: Any, proc: subprocess.Popen[str]) -> Any:
     pytest.fail(f"no {what} within {STARTUP_LIMIT_S} s")
 
 
-def test_served_schedules_get_runs_from_the_servers_scheduler(tmp_path: Path) -> None:
+def _direct_runs(api: str) -> int:
+    """Flow runs not made from a deployment (what `monitor run` records)."""
+    body = {"flow_runs": {"deployment_id": {"is_null_": True}, "state": {"type": {"any_": ["COMPLETED"]}}}}
+    resp = httpx.post(f"{api}/flow_runs/count", json=body, timeout=10)
+    resp.raise_for_status()
+    return int(resp.json())
+
+
+def _monitor_run(cfg: Path, env: dict[str, str]) -> str:
+    done = subprocess.run([str(MONITOR), "--config", str(cfg), "run", "--no-digest"], env=env, capture_output=True,
+                          text=True, timeout=STARTUP_LIMIT_S)
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    return done.stdout
+
+
+def test_served_schedules_get_runs_from_the_servers_scheduler_and_monitor_run_records_there(tmp_path: Path) -> None:
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
-    # hourly pipeline: the scheduler service must insert its upcoming runs (nothing runs now)
+    # crons far from now: the scheduler must insert upcoming runs, and none of them runs during the test
     cfg = write_config(tmp_path, f"sqlite:///{tmp_path / 'monitor.db'}",
-                       '\n[schedule]\ninterval_min = 60\n[alerts]\ndigest_schedule = "0 7 * * *"\n')
+                       '\n[schedule]\npipeline_cron = "0 3 1 1 *"\n[alerts]\ndigest_schedule = "0 7 * * *"\n')
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "MONITOR_"))}
     env.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
                PREFECT_UI_ENABLED="false", PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="1")
+
+    alone = _monitor_run(cfg, env)  # nothing serves yet: a temporary server for this run only
+    assert alone.startswith(f"Prefect server: none running; a temporary one on {tmp_path / 'prefect'}"), alone
+    assert "articles: 5 new" in alone
+
     proc = subprocess.Popen([str(MONITOR), "--config", str(cfg), "serve", "--port", str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         runs = _wait_for("scheduled run of pipeline/pipeline", lambda: _scheduled_runs(api, "pipeline"), proc)
         digest = _wait_for("scheduled run of pipeline/digest", lambda: _scheduled_runs(api, "digest"), proc)
+        before = _direct_runs(api)
+        reused = _monitor_run(cfg, env)  # while serving: recorded on serve's server
+        after = _direct_runs(api)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -80,5 +104,9 @@ def test_served_schedules_get_runs_from_the_servers_scheduler(tmp_path: Path) ->
     assert all(r["parameters"] == {"send_digest": False, "sources": None} for r in runs), runs[0]["parameters"]
     assert all(r["parameters"] == {"send_digest": True} for r in digest), digest[0]["parameters"]
     assert f"Prefect server: http://127.0.0.1:{port}" in output
+    assert reused.startswith(f"Prefect server: {api} (started by `monitor serve`)"), reused
+    assert "articles: 0 new, 0 updated, 5 unchanged" in reused
+    assert (before, after) == (1, 2)  # the temporary server's run is in the same PREFECT_HOME database
+    assert not (tmp_path / "prefect" / "monitor-serve-api-url").exists()
     with pytest.raises(httpx.ConnectError):  # `serve` stopped the server it started
         httpx.get(f"{api}/health", timeout=5)

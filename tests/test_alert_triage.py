@@ -73,3 +73,47 @@ PARAGRAPH_CASES = {
 def test_paragraph_around(text: str, expected: tuple[str, str, str]) -> None:
     start = text.index("Said it.")
     assert paragraph_around(text, start, start + len("Said it."), max_context=22) == expected
+
+
+def test_history_records_who_changed_what_and_rules_respect_an_unmute(tmp_path: Path, db_url: str) -> None:
+    from monitor.config import MuteRule
+
+    settings = alert_settings(tmp_path, db_url)
+    with open_monitor(settings) as m:
+        a, b, c = (add_alert(m, NOW, speaker="Maria Zakharova") for _ in range(3))
+        with m.session() as s:
+            repo.change_alerts(s, [a], "mute", NOW, "noise")
+            repo.change_alerts(s, [a], "unmute", NOW + timedelta(minutes=1), actor="web")
+            assert repo.mark_notified(s, [a, c], NOW + timedelta(minutes=2)) == 2
+            assert repo.mark_notified(s, [a], NOW + timedelta(minutes=3)) == 0  # already notified: no event
+            rule = MuteRule(speaker="zakharova")
+            assert repo.apply_mute_rules(s, [rule], NOW + timedelta(minutes=4)) == [b]  # a: un-muted by hand
+            history = {i: [(e.action, e.status, e.actor, e.reason) for e in alert_pages.alert_detail(s, i).history]
+                       for i in (a, b)}  # type: ignore[union-attr]
+    assert history[a] == [("raised", "new", None, None), ("mute", "muted", "cli", "noise"),
+                          ("unmute", "new", "web", None), ("notify", "notified", "delivery", None)]
+    assert history[b] == [("raised", "new", None, None), ("mute", "muted", "rule", "mute rule: speaker='zakharova'")]
+
+
+def test_upgrade_to_0003_fills_the_history_from_the_time_stamps(empty_db_url: str) -> None:
+    from sqlalchemy import select
+
+    from monitor.store.db import make_engine, make_sessionmaker, upgrade
+    from monitor.store.models import Alert, AlertHistory, StatementGroup
+
+    engine = make_engine(empty_db_url)
+    try:
+        upgrade(engine, "0002")
+        with make_sessionmaker(engine).begin() as s:
+            group = StatementGroup(canonical_text="x", demand="d", demands=["d"], first_seen_at=NOW)
+            s.add(group)
+            s.flush()
+            s.add(Alert(group_id=group.id, demand="d", demands=["d"], status="muted", created_at=NOW,
+                        notified_at=NOW + timedelta(hours=1), muted_at=NOW + timedelta(hours=2), mute_reason="old"))
+        upgrade(engine)
+        with make_sessionmaker(engine).begin() as s:
+            rows = [(h.action, h.to_status, h.at, h.reason) for h in s.scalars(select(AlertHistory).order_by(AlertHistory.at))]
+    finally:
+        engine.dispose()
+    assert rows == [("notify", "notified", NOW + timedelta(hours=1), None),
+                    ("mute", "muted", NOW + timedelta(hours=2), "old")]

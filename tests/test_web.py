@@ -153,6 +153,8 @@ def test_triage_needs_post_same_origin_and_csrf(sample_server: tuple[str, Sample
                            data={**form, "id": [str(s.lavrov), str(s.blinken)], "action": "unmute"})
         assert back.headers["location"].endswith("changed=1&unchanged=1")
         assert alert_status_in(settings, s.lavrov) == "acknowledged"  # the state before the mute
+        page = html.unescape(client.get(f"{url}/alerts/{s.lavrov}").text)
+        assert page.count("by web") == 3 and "noise" in page  # acknowledge, mute, unmute in its history
         bad = client.post(url + "/alerts/triage", headers={"origin": url}, data={**form, "action": "delete"})
         assert bad.status_code == 400 and "action: 'delete' is not one of" in html.unescape(bad.text)
 

@@ -23,13 +23,15 @@ from monitor.alerts.values import (
     CarryingStatement,
     SourceRef,
 )
-from monitor.store.alerts import _item, _like_escape, _sources_by_group
-from monitor.store.models import Alert, Article, Statement, StatementGroup
+from monitor.store.alerts import SOURCE_COLUMNS, _item, _like_escape, _sources_by_group
+from monitor.store.models import Alert, AlertHistory, Article, Statement, StatementGroup
 
 #: the table counts matching alerts up to this many (an exact count would scan them all)
 COUNT_CAP: Final = 10_000
 #: an export holds at most this many alerts
 EXPORT_CAP: Final = 100_000
+#: the alert page lists at most this many sentences that carried the statement
+MAX_CARRIERS: Final = 500
 
 _SORT_COLUMNS: Final[dict[str, Any]] = {
     "first_seen": Alert.created_at, "id": Alert.id, "status": Alert.status, "demand": Alert.demand,
@@ -93,34 +95,28 @@ def alert_detail(session: Any, alert_id: int) -> AlertDetail | None:
     if row is None:
         return None
     alert, group = row
-    q = (select(Statement, Article).join(Article, Article.id == Statement.article_id)
-         .where(Statement.group_id == group.id).order_by(Statement.id))
-    found = session.execute(q).all()
-    refs = [(st.id, _ref(art)) for st, art in found]
-    item = _item(alert, group, refs, True)
+    q = (select(Statement, *SOURCE_COLUMNS).join(Article, Article.id == Statement.article_id)
+         .where(Statement.group_id == group.id).order_by(Statement.id).limit(MAX_CARRIERS))
+    found = [(st, SourceRef(*ref)) for st, *ref in session.execute(q)]
+    item = _item(alert, group, [(st.id, ref) for st, ref in found], True)
     first_id = group.first_statement_id or (found[0][0].id if found else None)
-    statements = tuple(_carrying(st, art, st.id == first_id) for st, art in found)
-    first = next(((st, art) for st, art in found if st.id == first_id), None)
-    paragraph = paragraph_around(first[1].text, first[0].char_start, first[0].char_end) if first else None
+    statements = tuple(_carrying(st, ref, st.id == first_id) for st, ref in found)
+    first = next((st for st, _ in found if st.id == first_id), None)
+    paragraph = None
+    if first is not None:
+        text = session.scalar(select(Article.text).where(Article.id == first.article_id)) or ""
+        paragraph = paragraph_around(text, first.char_start, first.char_end)
     return AlertDetail(item, alert.evidence, statements, paragraph, tuple(alert_history(session, alert)))
 
 
-def _ref(art: Article) -> SourceRef:
-    return SourceRef(art.id, art.outlet, art.title, art.canonical_url, art.published_at, art.first_seen_at)
-
-
-def _carrying(st: Statement, art: Article, is_first: bool) -> CarryingStatement:
-    return CarryingStatement(st.id, _ref(art), st.text, st.speaker, st.speaker_cue, st.stance, st.similarity,
+def _carrying(st: Statement, ref: SourceRef, is_first: bool) -> CarryingStatement:
+    return CarryingStatement(st.id, ref, st.text, st.speaker, st.speaker_cue, st.stance, st.similarity,
                              is_first, st.evidence)
 
 
 def alert_history(session: Any, alert: Alert) -> list[AlertEvent]:
-    """The alert's state changes, oldest first, from its time stamps."""
-    events = [AlertEvent(alert.created_at, "raised", "new")]
-    if alert.notified_at:
-        events.append(AlertEvent(alert.notified_at, "notify", "notified"))
-    if alert.acknowledged_at:
-        events.append(AlertEvent(alert.acknowledged_at, "acknowledge", "acknowledged"))
-    if alert.muted_at:
-        events.append(AlertEvent(alert.muted_at, "mute", "muted", alert.mute_reason))
-    return sorted(events, key=lambda e: e.at)
+    """The alert's state changes, oldest first: raised, then every recorded change."""
+    q = select(AlertHistory).where(AlertHistory.alert_id == alert.id).order_by(AlertHistory.at, AlertHistory.id)
+    return [AlertEvent(alert.created_at, "raised", "new")] + [
+        AlertEvent(h.at, h.action, h.to_status, h.reason, h.actor) for h in session.scalars(q)
+    ]

@@ -17,7 +17,16 @@ from sqlalchemy.orm import Session
 from monitor.alerts.table import Change, decide_change, decide_mutes
 from monitor.alerts.values import AlertItem, AlertStatus, DeliveryStatus, FailingSource, SourceRef
 from monitor.config import MuteRule
-from monitor.store.models import Alert, Article, Delivery, DeliveryAlert, Source, Statement, StatementGroup
+from monitor.store.models import (
+    Alert,
+    AlertHistory,
+    Article,
+    Delivery,
+    DeliveryAlert,
+    Source,
+    Statement,
+    StatementGroup,
+)
 
 D = DeliveryStatus
 #: statuses of a delivery that hold on to their alerts (a newer delivery must not carry them again)
@@ -68,17 +77,21 @@ def find_alert_item(session: Session, alert_id: int) -> AlertItem | None:
     return items[0] if items else None
 
 
+#: the article columns a SourceRef needs (never the text or the kept HTML)
+SOURCE_COLUMNS = (Article.id, Article.outlet, Article.title, Article.canonical_url, Article.published_at,
+                  Article.first_seen_at)
+
+
 def _sources_by_group(session: Session, group_ids: Sequence[int]) -> dict[int, list[tuple[int, SourceRef]]]:
     """group id -> [(statement id, source)] of every article carrying a statement of the group."""
     out: dict[int, list[tuple[int, SourceRef]]] = {}
     for chunk_start in range(0, len(group_ids), 500):
         chunk = list(group_ids[chunk_start:chunk_start + 500])
-        q = (select(Statement.group_id, Statement.id, Article)
+        q = (select(Statement.group_id, Statement.id, *SOURCE_COLUMNS)
              .join(Article, Article.id == Statement.article_id)
              .where(Statement.group_id.in_(chunk)).order_by(Statement.id))
-        for group_id, statement_id, art in session.execute(q):
-            ref = SourceRef(art.id, art.outlet, art.title, art.canonical_url, art.published_at, art.first_seen_at)
-            out.setdefault(group_id, []).append((statement_id, ref))
+        for group_id, statement_id, *ref in session.execute(q):
+            out.setdefault(group_id, []).append((statement_id, SourceRef(*ref)))
     return out
 
 
@@ -110,7 +123,7 @@ def _seen_order(ref: SourceRef) -> tuple[bool, str, int]:
 
 
 def change_alerts(session: Session, ids: Iterable[int], action: str, now: datetime,
-                  reason: str | None = None) -> list[Change]:
+                  reason: str | None = None, *, actor: str = "cli") -> list[Change]:
     """Apply ``action`` (acknowledge | mute | unmute) to each alert; unknown ids are reported as
     skipped. The CLI and the web page both triage through this function."""
     wanted = list(dict.fromkeys(ids))
@@ -129,7 +142,13 @@ def change_alerts(session: Session, ids: Iterable[int], action: str, now: dateti
                                    .values(**change.values))
             if done.rowcount != 1:  # type: ignore[attr-defined]
                 change = Change(alert_id, {}, skipped="changed concurrently; try again")
+            else:
+                session.add(AlertHistory(alert_id=alert_id, at=now, action=action, from_status=row.status,
+                                         to_status=str(change.values["status"]), actor=actor,
+                                         reason=str(change.values["mute_reason"]) if action == "mute" else None))
         changes.append(change)
+    if any(c.values for c in changes):
+        session.flush()
     return changes
 
 
@@ -137,19 +156,25 @@ def mark_notified(session: Session, alert_ids: Sequence[int], now: datetime) -> 
     """new -> notified for the given alerts (others keep their state); returns how many changed."""
     if not alert_ids:
         return 0
-    done = session.execute(update(Alert).where(Alert.id.in_(list(alert_ids)), Alert.status == AlertStatus.NEW.value)
-                           .values(status=AlertStatus.NOTIFIED.value, notified_at=now))
-    return int(done.rowcount)  # type: ignore[attr-defined]
+    done = session.scalars(update(Alert).where(Alert.id.in_(list(alert_ids)), Alert.status == AlertStatus.NEW.value)
+                           .values(status=AlertStatus.NOTIFIED.value, notified_at=now).returning(Alert.id)).all()
+    session.add_all([AlertHistory(alert_id=i, at=now, action="notify", from_status=AlertStatus.NEW.value,
+                                  to_status=AlertStatus.NOTIFIED.value, actor="delivery") for i in done])
+    session.flush()
+    return len(done)
 
 
 def apply_mute_rules(session: Session, rules: Sequence[MuteRule], now: datetime) -> list[int]:
-    """Mute every ``new`` alert a configured rule matches; returns their ids."""
+    """Mute every ``new`` alert a configured rule matches, except those un-muted by hand;
+    returns their ids."""
     if not rules:
         return []
-    items = list_alert_items(session, status=[AlertStatus.NEW.value])
+    unmuted = exists().where(AlertHistory.alert_id == Alert.id, AlertHistory.action == "unmute")
+    candidates = list(session.scalars(select(Alert.id).where(Alert.status == AlertStatus.NEW.value, ~unmuted)))
+    items = list_alert_items(session, ids=candidates) if candidates else []
     muted = []
     for alert_id, reason in decide_mutes(items, rules):
-        if change_alerts(session, [alert_id], "mute", now, reason)[0].values:
+        if change_alerts(session, [alert_id], "mute", now, reason, actor="rule")[0].values:
             muted.append(alert_id)
     return muted
 

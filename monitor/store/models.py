@@ -264,7 +264,10 @@ class Alert(Base):
     """One alert per new statement group. Status: new -> notified -> acknowledged | muted."""
 
     __tablename__ = "alert"
-    __table_args__ = (Index("ix_alert_status_created", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_alert_status_created", "status", "created_at"),
+        Index("ix_alert_created", "created_at", "id"),  # the alert table's default order, newest first
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("statement_group.id", ondelete="CASCADE"), unique=True)
     demand: Mapped[str] = mapped_column(String(100), index=True)
@@ -276,6 +279,22 @@ class Alert(Base):
     muted_at: Mapped[datetime | None]
     mute_reason: Mapped[str | None] = mapped_column(Text)
     evidence: Mapped[dict[str, Any] | None]
+
+
+class AlertHistory(Base):
+    """One change of an alert's state (notify, acknowledge, mute, unmute), by whom and why.
+    Written by the store functions that change alerts, so the CLI and the web pages share it."""
+
+    __tablename__ = "alert_history"
+    __table_args__ = (Index("ix_alert_history_alert_at", "alert_id", "at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    action: Mapped[str] = mapped_column(String(20))
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(40))  # cli | web | rule | delivery
 
 
 class Delivery(Base):

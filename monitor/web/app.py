@@ -252,8 +252,8 @@ class Pages:
             raise BadRequest("id: alert ids are whole numbers")
         reason = " ".join(fields.get("reason", "").split())[:MAX_REASON] or None
         ids = [int(v) for v in raw_ids]
-        changes = await self._read(f"{action} alerts", alert_repo.change_alerts, ids, action, utc_now(),
-                                   reason if action == "mute" else None)
+        changes = await self._read(f"{action} alerts", lambda s: alert_repo.change_alerts(
+            s, ids, action, utc_now(), reason if action == "mute" else None, actor="web"))
         changed = sum(1 for c in changes if c.values)
         target = _safe_next(fields.get("next"))
         notice = {"done": action, "changed": str(changed), "unchanged": str(len(changes) - changed)}

@@ -98,6 +98,11 @@ class DetectSettings:
     use_context: bool = setting(True, "Use the previous sentence as context")
     group_threshold: float = setting(0.0, "Similarity for a repeat; 0 = the built-in default")
     batch_size: int = setting(50, "Articles per detection task of a pipeline run (one transaction per article)")
+    model: str = setting(
+        "",
+        "Detector model file (from `monitor train`); empty = the shipped model; "
+        "'rules' = the demand lexicon and rule-based speakers alone",
+    )
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,18 @@ Idempotent: an article is detected in one transaction that also sets ``article.d
 so running the step twice changes nothing; statements are unique per (article, char span) and
 alerts per group. Novelty is judged by the program's own ``now`` (first-seen time), never by a
 page's claimed date. ``monitor.pipeline.run`` and the Prefect flow call it per chunk of articles.
+
+The detector is the model file of ``detect.model`` (default: the shipped model), loaded once per
+process; ``detect.model = "rules"`` uses the rule layer alone. Every statement records the
+version of the detector that labelled it.
+
+Re-detection (:func:`redetect_articles`, ``monitor detect --again``) after a detector upgrade
+replaces an article's statements in one transaction, and never raises a second alert for a
+statement that already alerted: a sentence detected again keeps its row and its group (so its
+alert keeps its status: new, notified, acknowledged or muted), with the new labels, speaker,
+stance and evidence; a statement that opened a group is kept even when the new detector no
+longer finds it, so no alert loses its source; only sentences the new detector finds for the
+first time go through repeat matching, and alert only when they are new statements.
 """
 
 from __future__ import annotations
@@ -12,22 +24,92 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from monitor.detect.article import Resources, analyse_text
+from monitor.detect.article import Resources, SentenceResult, analyse_text
 from monitor.detect.dedup import DEFAULT_THRESHOLD, assign_groups, speaker_key
+from monitor.detect.learned import analyse_with_model
+from monitor.detect.model import DetectorModel, load_model
 from monitor.detect.resources import load_actors, load_demands
-from monitor.errors import MonitorError, StorageError
+from monitor.errors import ModelError, MonitorError, StorageError
 from monitor.store import statements as repo
 
 if TYPE_CHECKING:
     from monitor.app import Monitor
     from monitor.config import Settings
 
-__all__ = ["DETECTOR_VERSION", "DetectReport", "detect_article", "detect_articles", "load_resources"]
+__all__ = [
+    "DETECTOR_VERSION",
+    "SHIPPED_MODEL",
+    "DetectReport",
+    "Detector",
+    "detect_article",
+    "detect_articles",
+    "load_detector",
+    "load_resources",
+    "redetect_articles",
+]
 
-DETECTOR_VERSION = "lexical-1"
+DETECTOR_VERSION = "lexical-1"  # the rule layer alone (detect.model = "rules")
+SHIPPED_MODEL = Path(__file__).parent / "data" / "detector.json.gz"
 log = logging.getLogger(__name__)
+_MODELS: dict[tuple[str, int, int], DetectorModel] = {}
+
+
+@dataclass(frozen=True)
+class Detector:
+    """The configured resources and model; ``version`` is what statements record."""
+
+    resources: Resources
+    model: DetectorModel | None
+
+    @property
+    def version(self) -> str:
+        return self.model.version if self.model is not None else DETECTOR_VERSION
+
+    def analyse(self, text: str, language: str = "", *, use_context: bool = True) -> list[SentenceResult]:
+        if self.model is None:
+            return analyse_text(text, self.resources, language=language, use_context=use_context)
+        return analyse_with_model(text, self.resources, self.model, language=language)
+
+
+def model_path(settings: Settings) -> Path | None:
+    """The model file of ``detect.model`` (None: the rule layer alone)."""
+    configured = settings.detect.model.strip()
+    if configured.lower() == "rules":
+        return None
+    return settings.resolve(configured) if configured else SHIPPED_MODEL
+
+
+def load_detector(settings: Settings) -> Detector:
+    """Resources and model of ``settings``, the model read once per process (per file version).
+
+    Raises ModelError (exit 2; call it before opening the database) when the file is missing,
+    truncated or incompatible, or was trained for other demands than the configured ones."""
+    resources = load_resources(settings)
+    path = model_path(settings)
+    if path is None:
+        return Detector(resources, None)
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None
+    key = (str(path), stat.st_mtime_ns if stat else 0, stat.st_size if stat else 0)
+    model = _MODELS.get(key)
+    if model is None:
+        model = load_model(path)
+        _MODELS.clear()
+        _MODELS[key] = model
+    configured = [d.name for d in resources.demands]
+    if sorted(model.demands) != sorted(configured):
+        raise ModelError(
+            str(path),
+            f"the model was trained for the demands {', '.join(model.demands)}, but the configuration "
+            f"tracks {', '.join(configured)}; train a model for them with `monitor train` "
+            "(see the README, 'Adding a demand') or set detect.model = \"rules\"",
+        )
+    return Detector(resources, model)
 
 
 @dataclass
@@ -47,15 +129,22 @@ def load_resources(settings: Settings) -> Resources:
 
 
 def detect_article(
-    m: Monitor, article_id: int, now: datetime, resources: Resources, report: DetectReport
+    m: Monitor, article_id: int, now: datetime, detector: Detector, report: DetectReport, *, again: bool = False
 ) -> None:
-    """Detect one article in one transaction (skips it when another run already did)."""
+    """Detect one article in one transaction (skips it when another run already did); with
+    ``again``, replace the statements of an article detected before (see the module docstring)."""
     threshold = m.settings.detect.group_threshold or DEFAULT_THRESHOLD
     with m.session(f"detect article {article_id}") as session:
-        if not repo.claim_article(session, article_id, now, DETECTOR_VERSION):
-            return  # another run detected it already (or is doing so and has committed)
+        if again:
+            if not repo.reclaim_article(session, article_id, now, detector.version):
+                return  # detected with this version already
+            kept = repo.clear_statements(session, article_id)
+        else:
+            if not repo.claim_article(session, article_id, now, detector.version):
+                return  # another run detected it already (or is doing so and has committed)
+            kept = {}
         text, language = repo.article_text(session, article_id)
-        results = analyse_text(text, resources, language=language, use_context=m.settings.detect.use_context)
+        results = detector.analyse(text, language, use_context=m.settings.detect.use_context)
         items = [
             (
                 r.segment.text,
@@ -66,7 +155,7 @@ def detect_article(
             )
             for k, r in enumerate(results)
         ]
-        index = repo.SqlGroupIndex(session, article_id, results)
+        index = repo.SqlGroupIndex(session, article_id, results, detector.version, kept)
         grouped = assign_groups(items, index, now, threshold)
     report.articles += 1
     report.statements += len(grouped)
@@ -84,17 +173,36 @@ def detect_articles(
     limit: int = 100_000,
 ) -> DetectReport:
     """Detect every pending article (or the given ones), oldest first; one bad article never stops the batch."""
-    resources = load_resources(m.settings)
+    detector = load_detector(m.settings)
     report = DetectReport()
     if article_ids is None:
         with m.session("list articles to detect") as session:
             article_ids = repo.pending_article_ids(session, limit=limit, since=since)
+    _detect_each(m, article_ids, now, detector, report, again=False)
+    return report
+
+
+def redetect_articles(
+    m: Monitor, now: datetime, *, article_ids: Sequence[int] | None = None, limit: int = 100_000
+) -> DetectReport:
+    """Detect again the articles detected by another detector version (or the given ones)."""
+    detector = load_detector(m.settings)
+    report = DetectReport()
+    if article_ids is None:
+        with m.session("list articles to detect again") as session:
+            article_ids = repo.outdated_article_ids(session, detector.version, limit=limit)
+    _detect_each(m, article_ids, now, detector, report, again=True)
+    return report
+
+
+def _detect_each(
+    m: Monitor, article_ids: Sequence[int], now: datetime, detector: Detector, report: DetectReport, *, again: bool
+) -> None:
     for article_id in article_ids:
         try:
-            detect_article(m, article_id, now, resources, report)
+            detect_article(m, article_id, now, detector, report, again=again)
         except StorageError:
             raise  # the database failed: fail the run loudly; the next run resumes in order
         except MonitorError as exc:
             log.warning("detect article %s failed: %s", article_id, exc)
             report.errors.append(f"article {article_id}: {exc}")
-    return report

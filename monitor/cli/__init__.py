@@ -43,7 +43,7 @@ from typing import Any
 
 import click
 
-from monitor.errors import ConfigError, MonitorError
+from monitor.errors import ConfigError, ModelError, MonitorError, TrainingError
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE = 0, 1, 2
 
@@ -54,7 +54,7 @@ class MonitorGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except ConfigError as exc:
+        except (ConfigError, ModelError, TrainingError) as exc:
             click.secho(f"error: {exc}", fg="red", err=True)
             sys.exit(EXIT_USAGE)
         except MonitorError as exc:

@@ -252,7 +252,7 @@ def _cue_type(cue: str) -> str:
 
 def _top_person(doc: DocContext) -> str | None:
     people = [(n, c) for n, c in doc.name_counts.items() if c >= 2]
-    return max(people, key=lambda x: x[1])[0] if people else None
+    return max(people, key=lambda x: (x[1], x[0]))[0] if people else None  # ties: by name, not by hash order
 
 
 def stance_features(

@@ -48,13 +48,13 @@ def document_context(text: str, resources: Resources, *, language: str = "") -> 
     surnames: dict[str, str] = {}
     counts: Counter[str] = Counter()
     for ms in mentions:
-        names = set()
+        names: set[str] = set()
         for m in ms:
             if m.kind == "person" and " " in m.name:
                 surnames.setdefault(normalise(m.name.split()[-1]), m.name)
             if m.kind not in ("pronoun", "role"):
                 names.add(m.name)
-        counts.update(names)
+        counts.update(sorted(names))
     for name in list(counts):
         full = surnames.get(normalise(name)) if " " not in name else None
         if full:

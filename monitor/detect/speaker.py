@@ -284,7 +284,7 @@ def _index(actors: Sequence[Actor]) -> _ActorIndex:
         )
         for a in actors
     )
-    role_texts = sorted({r for a in actors for r in a.roles} | set(_GENERIC_ROLES), key=len, reverse=True)
+    role_texts = sorted({r for a in actors for r in a.roles} | set(_GENERIC_ROLES), key=lambda r: (-len(r), r))
     roles = tuple((r, compile_term(r), _anchors([r])) for r in role_texts)
     _ROLE_HOLDERS.clear()
     for r in role_texts:

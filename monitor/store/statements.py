@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.detect.article import SentenceResult
@@ -29,7 +29,16 @@ from monitor.detect.dedup import (
 from monitor.store.db import insert_for
 from monitor.store.models import Alert, Article, GroupKey, Statement, StatementGroup
 
-__all__ = ["SqlGroupIndex", "StatementRow", "iter_statements", "claim_article", "pending_article_ids"]
+__all__ = [
+    "SqlGroupIndex",
+    "StatementRow",
+    "claim_article",
+    "clear_statements",
+    "iter_statements",
+    "outdated_article_ids",
+    "pending_article_ids",
+    "reclaim_article",
+]
 
 MAX_CANDIDATES = 200
 
@@ -61,11 +70,74 @@ def claim_article(session: Session, article_id: int, now: datetime, version: str
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-class SqlGroupIndex:
-    """The :class:`monitor.detect.dedup.GroupIndex` of one article's detection, in one session."""
+def outdated_article_ids(session: Session, version: str, *, limit: int = 100_000) -> list[int]:
+    """Articles detected by another detector version than ``version``, oldest first."""
+    query = select(Article.id).where(
+        Article.detected_at.is_not(None),
+        Article.duplicate_of_id.is_(None),
+        or_(Article.detector_version.is_(None), Article.detector_version != version),
+    )
+    return list(session.scalars(query.order_by(Article.id).limit(limit)))
 
-    def __init__(self, session: Session, article_id: int, results: Sequence[SentenceResult]) -> None:
+
+def reclaim_article(session: Session, article_id: int, now: datetime, version: str) -> bool:
+    """Claim a detected article for detection with ``version``; False when it has that version
+    already (a concurrent re-detection did it), so re-running is idempotent."""
+    result = session.execute(
+        update(Article)
+        .where(
+            Article.id == article_id,
+            or_(Article.detector_version.is_(None), Article.detector_version != version),
+        )
+        .values(detected_at=now, detector_version=version)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def clear_statements(session: Session, article_id: int) -> dict[tuple[int, int], tuple[int, int]]:
+    """Before re-detection: delete the article's statements except those that opened a group
+    (their alert keeps its source); returns every old statement's (span) -> (statement, group)
+    for statements in a group, so a sentence detected again keeps its group and its alert."""
+    rows = session.execute(
+        select(Statement.id, Statement.char_start, Statement.char_end, Statement.group_id).where(
+            Statement.article_id == article_id
+        )
+    ).all()
+    openers = set(
+        session.scalars(
+            select(StatementGroup.first_statement_id).where(
+                StatementGroup.first_statement_id.in_([r.id for r in rows])
+            )
+        )
+    )
+    doomed = [r.id for r in rows if r.id not in openers]
+    if doomed:
+        session.execute(delete(Statement).where(Statement.id.in_(doomed)))
+    # a kept row is updated in place; a deleted one (id 0) is written again into its old group
+    return {
+        (r.char_start, r.char_end): (r.id if r.id in openers else 0, r.group_id)
+        for r in rows
+        if r.group_id is not None
+    }
+
+
+class SqlGroupIndex:
+    """The :class:`monitor.detect.dedup.GroupIndex` of one article's detection, in one session.
+
+    ``kept`` (re-detection): span -> (statement id or 0 when its row was deleted, group id) of the
+    statements detected before; a sentence at such a span keeps that group (and its alert)."""
+
+    def __init__(
+        self,
+        session: Session,
+        article_id: int,
+        results: Sequence[SentenceResult],
+        version: str = "",
+        kept: dict[tuple[int, int], tuple[int, int]] | None = None,
+    ) -> None:
         self.session, self.article_id, self.results = session, article_id, results
+        self.version = version
+        self.kept = kept or {}
         self._groups_here: set[int] = set()
         self.new_alerts: list[int] = []
 
@@ -98,6 +170,9 @@ class SqlGroupIndex:
         reason: str,
     ) -> tuple[int, int]:
         result = self.results[position]
+        before = self.kept.get((result.segment.start, result.segment.end))
+        if before is not None:
+            return self._detected_again(result, fp, before, now)
         opened = group_id is None
         if group_id is None:
             group_id = self._open_group(fp, result, now)
@@ -125,6 +200,35 @@ class SqlGroupIndex:
         )
         statement_id = self._add_statement(result, fp, group_id, now, opened, repeat)
         return statement_id, group_id
+
+    def _detected_again(
+        self, result: SentenceResult, fp: Fingerprint, before: tuple[int, int], now: datetime
+    ) -> tuple[int, int]:
+        """A sentence detected before: it keeps its group (no second alert); its row gets the new
+        detector's labels, speaker, stance and evidence (or is written again if it was deleted)."""
+        statement_id, group_id = before
+        self._groups_here.add(group_id)
+        values = _statement_values(result, self.version)
+        values["evidence"] = {**values["evidence"], "fingerprint": fingerprint_to_json(fp), "redetected_at": now.isoformat()}
+        if statement_id:
+            self.session.execute(update(Statement).where(Statement.id == statement_id).values(**values))
+            return statement_id, group_id
+        seg = result.segment
+        statement = Statement(
+            article_id=self.article_id,
+            sentence_index=seg.index,
+            char_start=seg.start,
+            char_end=seg.end,
+            text=seg.text,
+            group_id=group_id,
+            is_new=False,
+            similarity=None,
+            created_at=now,
+            **values,
+        )
+        self.session.add(statement)
+        self.session.flush()
+        return statement.id, group_id
 
     def _open_group(self, fp: Fingerprint, result: SentenceResult, now: datetime) -> int:
         group = StatementGroup(
@@ -163,21 +267,19 @@ class SqlGroupIndex:
         repeat: dict[str, Any] | None,
     ) -> int:
         seg = result.segment
+        values = _statement_values(result, self.version)
+        values["evidence"] = {**values["evidence"], "fingerprint": fingerprint_to_json(fp), "repeat_of": repeat}
         statement = Statement(
             article_id=self.article_id,
             sentence_index=seg.index,
             char_start=seg.start,
             char_end=seg.end,
             text=seg.text,
-            demands=list(result.labels),
-            speaker=result.speaker.name if result.speaker else None,
-            speaker_cue=result.speaker.cue if result.speaker else None,
-            stance=result.stance,
             group_id=group_id,
             is_new=opened,
             similarity=repeat["similarity"] if repeat else None,
-            evidence={**_evidence(result), "fingerprint": fingerprint_to_json(fp), "repeat_of": repeat},
             created_at=now,
+            **values,
         )
         self.session.add(statement)
         self.session.flush()
@@ -189,12 +291,32 @@ class SqlGroupIndex:
         return statement.id
 
 
-def _evidence(result: SentenceResult) -> dict[str, Any]:
+def _statement_values(result: SentenceResult, version: str) -> dict[str, Any]:
     return {
+        "demands": list(result.labels),
+        "speaker": result.speaker.name if result.speaker else None,
+        "speaker_cue": result.speaker.cue if result.speaker else None,
+        "stance": result.stance,
+        "evidence": _evidence(result),
+        "detector_version": version or None,
+    }
+
+
+def _evidence(result: SentenceResult) -> dict[str, Any]:
+    """Why a statement fired: per demand the lexicon cues and (learned layer) the strongest
+    features with the probability, the cue that chose the speaker, the detector version."""
+    out: dict[str, Any] = {
         "demands": {m.demand: m.evidence() for m in result.matches},
         "speaker_cue": result.speaker.cue if result.speaker else "author's narrative (no attribution)",
         "language": result.language,
     }
+    if result.evidence:
+        learned = dict(result.evidence)
+        out["model"] = learned.get("model")
+        out["why"] = learned.get("labels")
+        out["speaker"] = learned.get("speaker")
+        out["stance"] = learned.get("stance")
+    return out
 
 
 @dataclass(frozen=True)

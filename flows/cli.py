@@ -96,6 +96,9 @@ def run(ctx: click.Context, names: tuple[str, ...], send_digest: bool, strict: b
         select_sources(settings, names)
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
+    from monitor.detect_step import load_detector
+
+    load_detector(settings)  # a missing or broken model file fails here (exit 2), before any work
     prefect_env(settings)
     from flows.pipeline import pipeline
 
@@ -177,6 +180,9 @@ def serve(ctx: click.Context, port: int) -> None:
     by hand while it serves (with PREFECT_API_URL=http://127.0.0.1:PORT/api):
     prefect deployment run 'pipeline/pipeline' --param 'sources=["seeds"]'"""
     settings = settings_of(ctx)
+    from monitor.detect_step import load_detector
+
+    load_detector(settings)  # a missing or broken model file fails here (exit 2)
     needs_server = prefect_env(settings)
     from flows.serve import local_server, serve_pipeline
 

@@ -25,6 +25,8 @@ def test_eval_json_meets_targets(tmp_path: Path) -> None:
             str(ROOT / "tests/data/eval/seeds_gold.jsonl"),
             "--docs",
             str(ROOT / "seeds"),
+            "--model",
+            "rules",
             "--json",
         ],
     )
@@ -67,3 +69,22 @@ def test_detect_then_statements(tmp_path: Path, db_url: str) -> None:
         "group_id",
         "new",
     } <= set(rows[0])
+
+
+def test_detect_again_after_a_model_change(tmp_path: Path, db_url: str) -> None:
+    from tests.conftest import write_config
+
+    cfg = str(write_config(tmp_path, db_url))
+    runner = CliRunner()
+    assert runner.invoke(main, ["--config", cfg, "ingest", str(ROOT / "seeds")]).exit_code == 0
+    first = runner.invoke(main, ["--config", cfg, "detect"], env={"MONITOR_DETECT_MODEL": "rules"})
+    assert first.exit_code == 0 and "detector: lexical-1" in first.output, first.output
+    alerts = json.loads(runner.invoke(main, ["--config", cfg, "alerts", "--format", "json"]).output)
+    upgraded = runner.invoke(main, ["--config", cfg, "detect", "--again"])
+    assert upgraded.exit_code == 0 and "detector: learned-1-" in upgraded.output and "articles: 5" in upgraded.output
+    after = json.loads(runner.invoke(main, ["--config", cfg, "alerts", "--format", "json"]).output)
+    assert {a["id"] for a in alerts} <= {a["id"] for a in after}
+    shown = runner.invoke(main, ["--config", cfg, "alerts", "show", str(after[-1]["id"])])
+    assert shown.exit_code == 0 and "speaker_cue" in shown.output and "why" in shown.output
+    assert "articles: 0" in runner.invoke(main, ["--config", cfg, "detect", "--again"]).output
+    assert runner.invoke(main, ["--config", cfg, "detect", "--id", "1"]).exit_code == 2

@@ -66,6 +66,8 @@ class AlertItem:
     muted_at: datetime | None = None
     mute_reason: str | None = None
     sources: tuple[SourceRef, ...] = field(default=())
+    why: str = ""  # why the statement fired (demands, cues, strongest features)
+    speaker_cue: str = ""  # what chose the speaker
 
     def as_row(self) -> dict[str, Any]:
         """The alert as a flat row: the columns of ``monitor alerts`` and of the web exports."""
@@ -78,6 +80,7 @@ class AlertItem:
             "first_source_published_at": src.published_at if src else None,
             "sources": self.source_count, "first_seen": self.created_at, "notified_at": self.notified_at,
             "acknowledged_at": self.acknowledged_at, "muted_at": self.muted_at, "mute_reason": self.mute_reason,
+            "why": self.why, "speaker_cue": self.speaker_cue,
         }
 
 

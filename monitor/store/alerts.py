@@ -15,6 +15,7 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.alerts.table import Change, decide_change, decide_mutes
+from monitor.alerts.evidence import explain_labels, explain_speaker
 from monitor.alerts.values import AlertItem, AlertStatus, DeliveryStatus, FailingSource, SourceRef
 from monitor.config import MuteRule
 from monitor.store.models import (
@@ -110,6 +111,7 @@ def _item(a: Alert, g: StatementGroup, found: list[tuple[int, SourceRef]], with_
         first_source=first, source_count=max(len(by_article), 1 if first else 0),
         notified_at=a.notified_at, acknowledged_at=a.acknowledged_at, muted_at=a.muted_at,
         mute_reason=a.mute_reason, sources=tuple(ordered) if with_sources else (),
+        why=explain_labels(a.evidence), speaker_cue=explain_speaker(a.evidence),
     )
 
 

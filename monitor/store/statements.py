@@ -213,6 +213,17 @@ class SqlGroupIndex:
         if statement_id:
             self.session.execute(update(Statement).where(Statement.id == statement_id).values(**values))
             return statement_id, group_id
+        return self._insert(result, group_id, now, False, None, values), group_id
+
+    def _insert(
+        self,
+        result: SentenceResult,
+        group_id: int,
+        now: datetime,
+        is_new: bool,
+        similarity: float | None,
+        values: dict[str, Any],
+    ) -> int:
         seg = result.segment
         statement = Statement(
             article_id=self.article_id,
@@ -221,14 +232,14 @@ class SqlGroupIndex:
             char_end=seg.end,
             text=seg.text,
             group_id=group_id,
-            is_new=False,
-            similarity=None,
+            is_new=is_new,
+            similarity=similarity,
             created_at=now,
             **values,
         )
         self.session.add(statement)
         self.session.flush()
-        return statement.id, group_id
+        return statement.id
 
     def _open_group(self, fp: Fingerprint, result: SentenceResult, now: datetime) -> int:
         group = StatementGroup(
@@ -266,29 +277,15 @@ class SqlGroupIndex:
         opened: bool,
         repeat: dict[str, Any] | None,
     ) -> int:
-        seg = result.segment
         values = _statement_values(result, self.version)
         values["evidence"] = {**values["evidence"], "fingerprint": fingerprint_to_json(fp), "repeat_of": repeat}
-        statement = Statement(
-            article_id=self.article_id,
-            sentence_index=seg.index,
-            char_start=seg.start,
-            char_end=seg.end,
-            text=seg.text,
-            group_id=group_id,
-            is_new=opened,
-            similarity=repeat["similarity"] if repeat else None,
-            created_at=now,
-            **values,
-        )
-        self.session.add(statement)
-        self.session.flush()
+        statement_id = self._insert(result, group_id, now, opened, repeat["similarity"] if repeat else None, values)
         self.session.execute(
             update(StatementGroup)
             .where(StatementGroup.id == group_id, StatementGroup.first_statement_id.is_(None))
-            .values(first_statement_id=statement.id)
+            .values(first_statement_id=statement_id)
         )
-        return statement.id
+        return statement_id
 
 
 def _statement_values(result: SentenceResult, version: str) -> dict[str, Any]:

@@ -1,0 +1,75 @@
+"""Features and speaker candidates of the learned layer, on small real-shaped texts."""
+
+from __future__ import annotations
+
+from monitor.detect.features import context_features, sentence_features, speaker_candidates, word_stems
+from monitor.detect.learned import document_context
+from tests.test_detect_learned import resources
+
+TEXT = (
+    "Russia demands guarantees against NATO expansion\n"
+    "Deputy Foreign Minister Sergei Ryabkov said on Monday that NATO must never admit Ukraine. "
+    "He added that missiles in Poland were a threat. "
+    "The talks lasted eight hours.\n"
+    "Estonian Defence Minister Hanno Pevkur disagreed. "
+    "\"The door stays open,\" Pevkur said."
+)
+
+
+def _doc():
+    return document_context(TEXT, resources(), language="en")
+
+
+def test_word_stems_fold_case_and_drop_stop_words() -> None:
+    assert word_stems("The Alliance's EXPANSION to the east") == word_stems("alliance's expansion east")
+    assert "the" not in word_stems("The alliance")
+
+
+def test_sentence_features_carry_lexicon_and_context() -> None:
+    doc = _doc()
+    f = sentence_features(doc, 1)
+    assert f["lex:nato_expansion"] > 0 and any(k.startswith("cue:nato_expansion:") for k in f)
+    assert f.get("speech") == 1.0 and f.get("has_speaker") == 1.0
+    nxt = sentence_features(doc, 2)
+    assert nxt["lexprev:nato_expansion"] > 0 and nxt.get("pron_start") == 1.0
+    assert "lexhead:nato_expansion" in nxt  # the headline is on the demand
+
+
+def test_context_features_see_neighbour_probabilities() -> None:
+    doc = _doc()
+    base = [sentence_features(doc, i) for i in range(len(doc.segments))]
+    first = [{"nato_expansion": 0.9 if i == 1 else 0.1} for i in range(len(doc.segments))]
+    f = context_features(doc, 2, first, base[2])
+    assert f["p1prev:nato_expansion"] == 0.9 and f["p1:nato_expansion"] == 0.1
+    assert f["p1prev_pron:nato_expansion"] == 0.9  # "He added ..." continues the sentence before
+    assert f["p1doc:nato_expansion"] == 0.9
+
+
+def test_candidates_include_mentions_rule_choice_and_none() -> None:
+    doc = _doc()
+    cands = {c.name: c for c in speaker_candidates(doc, 1, ["nato_expansion"])}
+    assert None in cands and "Sergei Ryabkov" in cands
+    ryabkov = cands["Sergei Ryabkov"].features
+    assert ryabkov.get("verb_after") == 1.0 and ryabkov.get("in_sent") == 1.0 and ryabkov.get("rule") == 1.0
+    assert cands[None].features.get("none|rule_none") is None  # the rule layer found a speaker
+
+
+def test_pronoun_sentence_offers_the_previous_speaker() -> None:
+    doc = _doc()
+    cands = {c.name: c for c in speaker_candidates(doc, 2, ["deployments"])}
+    assert "Sergei Ryabkov" in cands and cands["Sergei Ryabkov"].features.get("dist:1") == 1.0
+
+
+def test_surname_resolves_to_the_full_name_and_titles_are_cut() -> None:
+    doc = _doc()
+    last = len(doc.segments) - 1
+    names = {c.name for c in speaker_candidates(doc, last, ["nato_expansion"])}
+    assert "Hanno Pevkur" in names  # not a known actor: the surname is resolved in the document
+    assert not any(n and ("Minister" in n or "Estonian" in n) for n in names)
+
+
+def test_narrative_sentence_favours_none() -> None:
+    doc = _doc()
+    cands = {c.name: c for c in speaker_candidates(doc, 3, ["nato_expansion"])}
+    none = cands[None].features
+    assert none.get("none|no_speech") == 1.0 and none.get("none|no_quote") == 1.0

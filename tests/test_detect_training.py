@@ -1,0 +1,130 @@
+"""`monitor train` and labelled folders: bad data is refused with its file and line, too few
+examples are refused, training is reproducible, and train -> eval works end to end."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import monitor.cli.detect_cmds  # noqa: F401  (registers the commands)
+from monitor.cli import main
+from monitor.detect.training import load_folders
+from monitor.errors import TrainingError
+
+ROOT = Path(__file__).parents[1]
+SEEDS_FOLDER = ROOT / "tests" / "data" / "eval" / "seeds"
+DEMANDS = ["nato_expansion", "deployments", "posture_1997"]
+
+
+def _folder(tmp_path: Path, rows: list[dict], docs: dict[str, str], meta: list[dict] | None = None) -> Path:
+    folder = tmp_path / "labelled"
+    (folder / "docs").mkdir(parents=True)
+    for doc, text in docs.items():
+        (folder / "docs" / f"{doc}.txt").write_text(text, encoding="utf-8")
+    (folder / "gold.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    if meta is not None:
+        (folder / "docs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in meta), encoding="utf-8")
+    return folder
+
+
+def _row(doc: str, i: int, text: str, labels: list[str] | None = None, **kw: object) -> dict:
+    base = {"doc": doc, "i": i, "text": text, "labels": labels or [], "speaker": None, "stance": None, "cluster": None}
+    return {**base, **kw}
+
+
+def test_seed_folder_loads_with_every_sentence_in_its_document() -> None:
+    docs = load_folders([SEEDS_FOLDER], DEMANDS)
+    assert len(docs) == 5 and sum(len(d.gold) for d in docs) == 375
+    assert all(d.text.find(g.text) >= 0 for d in docs for g in d.gold)
+
+
+def test_malformed_line_is_refused_with_file_and_line(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, [_row("a", 0, "NATO met.")], {"a": "NATO met."})
+    with open(folder / "gold.jsonl", "a", encoding="utf-8") as fh:
+        fh.write('{"doc": "a", "i": 1, "text": \n')
+    with pytest.raises(TrainingError) as err:
+        load_folders([folder], DEMANDS)
+    assert f"{folder / 'gold.jsonl'}:2" in str(err.value) and "not a gold row" in str(err.value)
+
+
+def test_unknown_label_is_refused(tmp_path: Path) -> None:
+    rows = [_row("a", 0, "NATO met.", ["nato_enlargement"], stance="pro")]
+    folder = _folder(tmp_path, rows, {"a": "NATO met."})
+    with pytest.raises(TrainingError, match=r"gold.jsonl:1: unknown label 'nato_enlargement'"):
+        load_folders([folder], DEMANDS)
+
+
+def test_sentence_not_in_the_document_is_refused(tmp_path: Path) -> None:
+    rows = [_row("a", 0, "NATO met."), _row("a", 1, "Russia left the talks.")]
+    folder = _folder(tmp_path, rows, {"a": "NATO met. Moscow walked out."})
+    with pytest.raises(TrainingError, match=r"gold.jsonl:2: sentence 1 of 'a' does not match the document"):
+        load_folders([folder], DEMANDS)
+
+
+def test_missing_document_and_bad_stance_are_refused(tmp_path: Path) -> None:
+    folder = _folder(tmp_path, [_row("a", 0, "NATO met.")], {})
+    with pytest.raises(TrainingError, match="cannot read document"):
+        load_folders([folder], DEMANDS)
+    folder2 = _folder(tmp_path / "x", [_row("a", 0, "NATO met.", ["deployments"], stance="maybe")], {"a": "NATO met."})
+    with pytest.raises(TrainingError, match="stance 'maybe'"):
+        load_folders([folder2], DEMANDS)
+
+
+def test_exclude_part_leaves_those_documents_out(tmp_path: Path) -> None:
+    rows = [_row("a", 0, "NATO met."), _row("b", 0, "Moscow spoke.")]
+    meta = [{"doc": "a", "part": "p1"}, {"doc": "b", "part": "p2"}]
+    folder = _folder(tmp_path, rows, {"a": "NATO met.", "b": "Moscow spoke."}, meta)
+    assert [d.doc for d in load_folders([folder], DEMANDS, exclude_parts=["p1"])] == ["b"]
+    assert [d.part for d in load_folders([folder], DEMANDS)] == ["p1", "p2"]
+
+
+def test_too_few_examples_for_a_demand_is_refused(tmp_path: Path) -> None:
+    text = "Russia demands that NATO stop its expansion. The talks ended."
+    rows = [
+        _row("a", 0, "Russia demands that NATO stop its expansion.", ["nato_expansion"], speaker="Russia", stance="pro"),
+        _row("a", 1, "The talks ended."),
+    ]
+    folder = _folder(tmp_path, rows, {"a": text})
+    out = tmp_path / "m.json.gz"
+    result = CliRunner().invoke(main, ["train", str(folder), "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    assert "too few labelled sentences" in result.output and "deployments: 0" in result.output
+    assert not out.exists()
+
+
+def test_train_then_eval_end_to_end_and_reproducible(tmp_path: Path) -> None:
+    runner = CliRunner()
+    a, b = tmp_path / "a.json.gz", tmp_path / "b.json.gz"
+    first = runner.invoke(main, ["train", str(SEEDS_FOLDER), "--out", str(a)])
+    assert first.exit_code == 0, first.output
+    assert "version learned-1-" in first.output
+    assert runner.invoke(main, ["train", str(SEEDS_FOLDER), "--out", str(b)]).exit_code == 0
+    assert a.read_bytes() == b.read_bytes()
+    cfg = tmp_path / "monitor.toml"
+    cfg.write_text(f'data_dir = "{tmp_path}"\n', encoding="utf-8")
+    scored = runner.invoke(
+        main,
+        ["--config", str(cfg), "eval", str(SEEDS_FOLDER / "gold.jsonl"), "--docs", str(ROOT / "seeds"),
+         "--model", str(a), "--json"],
+    )
+    assert scored.exit_code == 0, scored.output
+    scores = json.loads(scored.output)
+    # scored on its own training documents: a sanity check of the whole path, not a measurement
+    assert scores["micro_f1"] >= 0.85 and scores["alerts"] > 0
+
+
+def test_train_refuses_a_folder_without_gold(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(main, ["train", str(tmp_path / "empty"), "--out", str(tmp_path / "m.json.gz")])
+    assert result.exit_code == 2 and "no gold.jsonl" in result.output
+
+
+def test_a_copied_seed_folder_without_docs_jsonl_trains(tmp_path: Path) -> None:
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS_FOLDER, folder, symlinks=False)
+    docs = load_folders([folder], DEMANDS)
+    assert {d.part for d in docs} == {""}

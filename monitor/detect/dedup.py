@@ -512,7 +512,8 @@ def decide_group(
     best: tuple[float, Candidate] | None = None
     for cand in candidates:
         sim = similarity(fp, cand.fingerprint)
-        if best is None or sim > best[0]:
+        # ties go to the oldest statement, so the decision never depends on the database's row order
+        if best is None or sim > best[0] or (sim == best[0] and cand.statement_id < best[1].statement_id):
             best = (sim, cand)
     if best is not None and best[0] >= threshold:
         return GroupDecision(best[1].group_id, best[1].statement_id, round(best[0], 3))

@@ -145,7 +145,7 @@ class SqlGroupIndex:
         keys = lookup_keys(fp, now)
         # two plain index lookups (group_key primary key, then statement.group_id): a subquery with
         # ORDER BY/LIMIT lets PostgreSQL pick a scan of the statement table instead
-        groups = list(
+        groups = sorted(
             self.session.scalars(select(GroupKey.group_id).where(GroupKey.key.in_(keys)).distinct())
         )
         if not groups:
@@ -153,6 +153,9 @@ class SqlGroupIndex:
         rows = self.session.execute(
             select(Statement.id, Statement.group_id, Statement.evidence)
             .where(Statement.group_id.in_(groups[:MAX_CANDIDATES]))
+            # ordered for a decision that never depends on row order; by (group_id, id), which the
+            # group_id index serves, not by id alone, which would let PostgreSQL walk the primary key
+            .order_by(Statement.group_id, Statement.id)
             .limit(MAX_CANDIDATES)
         ).all()
         return [

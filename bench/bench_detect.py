@@ -1,6 +1,6 @@
 """Detection benchmark: throughput per core, novelty-lookup cost as history grows, peak memory.
 
-    python bench/bench_detect.py throughput --articles 10000 [--workers N]
+    python bench/bench_detect.py throughput --articles 10000 [--workers N] [--model FILE|rules]
     python bench/bench_detect.py lookup --url sqlite:////tmp/bench.db --sizes 10000 100000 1000000
     python bench/bench_detect.py lookup --url postgresql+psycopg://user@127.0.0.1:5432/bench --sizes ...
     python bench/bench_detect.py loo          # leave-one-document-out scores on the seed gold set
@@ -37,6 +37,9 @@ from monitor.detect.dedup import (
     fingerprint_to_json,
 )
 from monitor.detect.evaluate import evaluate_texts, load_gold
+from monitor.detect.learned import analyse_with_model
+from monitor.detect.model import load_model
+from monitor.detect_step import SHIPPED_MODEL
 from monitor.detect.resources import load_actors, load_demands
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -54,16 +57,24 @@ def _seed_texts() -> list[str]:
     return [p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))]
 
 
-def _work(n_articles: int) -> tuple[int, float]:
+def _work(job: tuple[int, str]) -> tuple[int, float]:
+    """Detect ``n`` seed articles with the model (a file, "" = the shipped one, "rules"): sentences, CPU s."""
+    n_articles, model_name = job
     res, texts = _resources(), _seed_texts()
+    model = None if model_name == "rules" else load_model(Path(model_name) if model_name else SHIPPED_MODEL)
     started = time.process_time()
-    sentences = sum(len(analyse_text(texts[i % len(texts)], res, language="en")) for i in range(n_articles))
+    if model is None:
+        sentences = sum(len(analyse_text(texts[i % len(texts)], res, language="en")) for i in range(n_articles))
+    else:
+        sentences = sum(
+            len(analyse_with_model(texts[i % len(texts)], res, model, language="en")) for i in range(n_articles)
+        )
     return sentences, time.process_time() - started
 
 
 def throughput(args: argparse.Namespace) -> dict[str, object]:
     workers = args.workers or os.cpu_count() or 1
-    share = [args.articles // workers + (i < args.articles % workers) for i in range(workers)]
+    share = [(args.articles // workers + (i < args.articles % workers), args.model) for i in range(workers)]
     wall = time.perf_counter()
     with ProcessPoolExecutor(workers) as pool:
         parts = list(pool.map(_work, share))
@@ -71,6 +82,7 @@ def throughput(args: argparse.Namespace) -> dict[str, object]:
     sentences = sum(p[0] for p in parts)
     cpu = sum(p[1] for p in parts)
     return {
+        "detector": args.model or "shipped model",
         "articles": args.articles,
         "workers": workers,
         "sentences": sentences,
@@ -320,6 +332,7 @@ def main() -> None:
     t = sub.add_parser("throughput")
     t.add_argument("--articles", type=int, default=10_000)
     t.add_argument("--workers", type=int, default=0)
+    t.add_argument("--model", default="", help="model file; empty = the shipped model; 'rules' = the rule layer")
     lk = sub.add_parser("lookup")
     lk.add_argument("--url", required=True)
     lk.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])

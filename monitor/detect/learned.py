@@ -41,7 +41,7 @@ def document_context(text: str, resources: Resources, *, language: str = "") -> 
     article_lang = language or detect_language(text) or "en"
     langs = [sentence_languages(seg, article_lang) for seg in segments]
     own = match_demands(segments, resources.demands, langs, use_context=False)
-    ctx = match_demands(segments, resources.demands, langs, use_context=True)
+    ctx = match_demands(segments, resources.demands, langs, use_context=True, own=own)
     mentions = [find_mentions(seg, resources.actors) for seg in segments]
     speakers = find_speakers(segments, resources.actors, quote_states(segments), mentions)
     inherit_speakers(ctx, speakers)

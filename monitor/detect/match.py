@@ -230,12 +230,17 @@ def match_demands(
     languages: Sequence[Iterable[str]] | None = None,
     *,
     use_context: bool = True,
+    own: Sequence[list[Match]] | None = None,
 ) -> list[list[Match]]:
-    """Labels per segment, own evidence first, then inherited from the previous sentence."""
-    own = [
-        match_sentence(seg.text, demands, languages[i] if languages is not None else ())
-        for i, seg in enumerate(segments)
-    ]
+    """Labels per segment, own evidence first, then inherited from the previous sentence;
+    ``own``: the labels each segment earns alone, when the caller has them already."""
+    if own is None:
+        own = [
+            match_sentence(seg.text, demands, languages[i] if languages is not None else ())
+            for i, seg in enumerate(segments)
+        ]
+    else:
+        own = [list(ms) for ms in own]
     if not use_context:
         return own
     quotes = quote_states(segments)

@@ -9,6 +9,8 @@ Everything the monitor raises on purpose derives from :class:`MonitorError`::
     │   ├── TransientFetchError       worth retrying: timeout, connection error, 429, 5xx
     │   └── PermanentFetchError       not worth retrying: 4xx, wrong type, oversize, blocked
     ├── ExtractError                  a page could not be turned into an article
+    ├── ModelError (ValueError)       a detector model file is missing, truncated or incompatible
+    ├── TrainingError (ValueError)    labelled data is malformed or too small to train on
     ├── StorageError                  the database failed or is at the wrong revision
     │   └── SchemaOutdatedError       the database needs ``monitor db upgrade``
     └── DeliveryError                 an e-mail or webhook could not be delivered
@@ -65,6 +67,22 @@ class ExtractError(MonitorError):
     def __init__(self, url: str, reason: str, kind: str = "extract_error") -> None:
         super().__init__(f"{reason}: {url}")
         self.url, self.reason, self.kind = url, reason, kind
+
+
+class ModelError(MonitorError, ValueError):
+    """A detector model file cannot be used; the message says how to rebuild it."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"model file {path}: {reason}")
+        self.path, self.reason = path, reason
+
+
+class TrainingError(MonitorError, ValueError):
+    """Labelled data cannot be trained on: a malformed line, an unknown label, too few examples."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(f"{where}: {reason}")
+        self.where, self.reason = where, reason
 
 
 class StorageError(MonitorError):

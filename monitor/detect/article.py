@@ -8,9 +8,9 @@ statements already known.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from monitor.detect.lang import detect_language, script_language
 from monitor.detect.match import Match, match_demands, quote_states
@@ -19,7 +19,7 @@ from monitor.detect.segment import Segment, segment_text
 from monitor.detect.speaker import Speaker, find_mentions, find_speakers
 from monitor.detect.stance import decide_stance, is_partisan_text
 
-__all__ = ["Resources", "SentenceResult", "analyse_text"]
+__all__ = ["Resources", "SentenceResult", "analyse_text", "inherit_speakers", "sentence_languages"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,7 @@ class SentenceResult:
         return bool(self.matches)
 
     entities: tuple[str, ...] = ()
+    evidence: Mapping[str, Any] | None = None  # the learned layer's reasons (model, features, speaker cue)
 
     @property
     def concepts(self) -> tuple[str, ...]:
@@ -63,11 +64,11 @@ def analyse_text(
     if not segments:
         return []
     article_lang = language or detect_language(text)
-    langs = [_languages(seg, article_lang) for seg in segments]
+    langs = [sentence_languages(seg, article_lang) for seg in segments]
     matches = match_demands(segments, resources.demands, langs, use_context=use_context)
     quotes = quote_states(segments)
     speakers = find_speakers(segments, resources.actors, quotes)
-    _inherit_speakers(matches, speakers)
+    inherit_speakers(matches, speakers)
     if use_context:
         _continue_speaker(segments, matches, speakers)
     partisan = is_partisan_text(text)
@@ -95,7 +96,7 @@ def _entities(seg: Segment, resources: Resources, speaker: Speaker | None) -> tu
     return tuple(sorted(names))
 
 
-def _languages(seg: Segment, article_lang: str) -> tuple[str, ...]:
+def sentence_languages(seg: Segment, article_lang: str) -> tuple[str, ...]:
     """Term languages for a sentence: English (names, loanwords) plus the sentence's own."""
     own = script_language(seg.text[:500]) or article_lang or "en"
     if own == "ru" and article_lang not in ("", "en"):
@@ -134,7 +135,7 @@ def _continue_speaker(
             matches[i] = [Match(m.demand, m.score, m.hits, i - 1) for m in matches[i - 1]]
 
 
-def _inherit_speakers(matches: Sequence[Sequence[Match]], speakers: list[Speaker | None]) -> None:
+def inherit_speakers(matches: Sequence[Sequence[Match]], speakers: list[Speaker | None]) -> None:
     """A sentence labelled from its predecessor's context also takes its speaker."""
     for i, ms in enumerate(matches):
         if ms and speakers[i] is None and any(m.context_from is not None for m in ms):

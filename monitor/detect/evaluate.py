@@ -24,6 +24,8 @@ from typing import Any
 
 from monitor.detect.article import Resources, analyse_text
 from monitor.detect.dedup import DEFAULT_THRESHOLD, MemoryIndex, assign_groups, speaker_key
+from monitor.detect.learned import analyse_with_model
+from monitor.detect.model import DetectorModel
 from monitor.detect.resources import Actor, normalise
 from monitor.errors import ConfigError
 
@@ -286,13 +288,24 @@ def same_speaker_by(actors: Sequence[Actor]) -> Callable[[str | None, str | None
 
 
 def predict_texts(
-    texts: Mapping[str, str], resources: Resources, now: datetime, *, threshold: float = DEFAULT_THRESHOLD
+    texts: Mapping[str, str],
+    resources: Resources,
+    now: datetime,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    model: DetectorModel | None = None,
+    languages: Mapping[str, str] | None = None,
 ) -> list[PredictedSentence]:
-    """Run detection and in-memory grouping over documents in name order (the order they are 'seen')."""
+    """Run detection and in-memory grouping over documents in name order (the order they are 'seen');
+    with ``model`` the learned layer labels the sentences, else the rule layer alone."""
     index = MemoryIndex()
     preds: list[PredictedSentence] = []
+    langs = languages or {}
     for doc in sorted(texts):
-        results = analyse_text(texts[doc], resources)
+        if model is not None:
+            results = analyse_with_model(texts[doc], resources, model, language=langs.get(doc, ""))
+        else:
+            results = analyse_text(texts[doc], resources, language=langs.get(doc, ""))
         items = [
             (
                 r.segment.text,
@@ -327,8 +340,10 @@ def evaluate_texts(
     now: datetime,
     *,
     threshold: float = DEFAULT_THRESHOLD,
+    model: DetectorModel | None = None,
+    languages: Mapping[str, str] | None = None,
 ) -> Scores:
     """Detection plus scoring for the documents in ``texts`` (the gold rows of other documents are ignored)."""
     subset = [g for g in gold if g.doc in texts]
-    preds = predict_texts(texts, resources, now, threshold=threshold)
+    preds = predict_texts(texts, resources, now, threshold=threshold, model=model, languages=languages)
     return score(subset, preds, texts, same_speaker_by(resources.actors))

@@ -326,7 +326,7 @@ def find_mentions(seg: Segment, actors: Sequence[Actor]) -> list[Mention]:
                     Mention(seg.index, *m.span(), kind, actor.name, actor.side, actor.gender, actor.roles)
                 )
     for m in _NAME_RE.finditer(text):
-        words = [w for w in m.group(1).split() if w.lower().strip("'’") not in _NOT_NAME]
+        words = _name_words(m.group(1))
         if any(w.lower().endswith(_RU_NOT_NAME_ENDINGS) for w in words):
             continue
         if len(words) >= 2 and not _overlaps(m.span(1), taken):
@@ -345,6 +345,27 @@ def find_mentions(seg: Segment, actors: Sequence[Actor]) -> list[Mention]:
     return out
 
 
+# Titles and demonyms written in front of a name ("German Chancellor Olaf Scholz"): not part of it.
+_TITLE_WORDS: Final = frozenset(
+    "president prime minister chancellor secretary general deputy foreign defence defense spokesman "
+    "spokeswoman spokesperson ambassador senator envoy special chief head leader commander admiral "
+    "lithuanian latvian estonian german french british polish ukrainian swedish finnish hungarian turkish "
+    "romanian bulgarian czech slovak dutch danish norwegian italian spanish belarusian georgian chinese "
+    "former then mr mrs ms dr lt col gen sir lord vice state national security adviser advisor".split()
+)
+
+
+def _name_words(found: str) -> list[str]:
+    """The words of a capitalised run that make a name: a possessive ends it ("Lithuania's
+    Gitanas Nauseda" keeps the words after the possessive), titles and demonyms are dropped."""
+    words = found.split()
+    for k, w in enumerate(words):
+        if w.endswith(("'s", "’s")):
+            words = words[k + 1 :] if k + 1 < len(words) and k < len(words) - 1 else words[:k]
+            break
+    return [w for w in words if w.lower().strip("'’") not in _NOT_NAME and w.lower() not in _TITLE_WORDS]
+
+
 def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
     return any(span[0] < e and s < span[1] for s, e in taken)
 
@@ -359,10 +380,15 @@ def _followed_by_name(end: int, mentions: list[Mention]) -> bool:
 
 
 def find_speakers(
-    segments: Sequence[Segment], actors: Sequence[Actor], quotes: Sequence[tuple[bool, bool]]
+    segments: Sequence[Segment],
+    actors: Sequence[Actor],
+    quotes: Sequence[tuple[bool, bool]],
+    mentions: list[list[Mention]] | None = None,
 ) -> list[Speaker | None]:
-    """One speaker (or None) per segment; ``quotes`` from :func:`monitor.detect.match.quote_states`."""
-    mentions = [find_mentions(seg, actors) for seg in segments]
+    """One speaker (or None) per segment; ``quotes`` from :func:`monitor.detect.match.quote_states`;
+    ``mentions`` per segment when the caller has them already (:func:`find_mentions`)."""
+    if mentions is None:
+        mentions = [find_mentions(seg, actors) for seg in segments]
     own = [_own_attribution(i, segments, mentions, quotes[i]) for i in range(len(segments))]
     result = list(own)
     _follow_turns(segments, mentions, result)

@@ -1,0 +1,121 @@
+"""Cross-validation of the learned detector by corpus part: train on every other part, test on one.
+
+    python bench/cv_detect.py [--corpus ../shared/eval/corpus] [--extra tests/data/eval/seeds] [--json OUT]
+
+Each fold trains every model on the documents of the other parts (plus the ``--extra`` folders,
+e.g. the seeds' dev set) and scores the held-out part: micro and per-label F1, speaker and stance
+accuracy (over detected statements and, stricter, over every gold statement with misses counted
+as wrong), grouping B-cubed, alerts against distinct statements. The pooled row scores every
+held-out prediction together (each document predicted by the fold that did not train on it).
+Figures go to bench/RESULTS.md ("Detection: cross-validation by part").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+sys.path.insert(0, str(ROOT))
+
+from monitor.detect.article import Resources  # noqa: E402
+from monitor.detect.evaluate import predict_texts, same_speaker_by, score  # noqa: E402
+from monitor.detect.resources import load_actors, load_demands  # noqa: E402
+from monitor.detect.training import load_folders, train_model  # noqa: E402
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def resources() -> Resources:
+    data = ROOT / "monitor" / "data"
+    return Resources(
+        load_demands(tomllib.loads((data / "demands.toml").read_text())["demands"], "demands"),
+        load_actors(tomllib.loads((data / "actors.toml").read_text())["actors"], "actors"),
+    )
+
+
+def row(name: str, s, n_docs: int) -> dict[str, object]:
+    return {
+        "fold": name,
+        "docs": n_docs,
+        "P": round(s.micro.precision, 3),
+        "R": round(s.micro.recall, 3),
+        "F1": round(s.micro.f1, 3),
+        **{lab: round(v.f1, 3) for lab, v in sorted(s.labels.items())},
+        "speaker": round(s.speaker_accuracy, 3),
+        "speaker_all": round(s.speaker_accuracy_all, 3),
+        "stance": round(s.stance_accuracy, 3),
+        "stance_all": round(s.stance_accuracy_all, 3),
+        "b3": round(s.bcubed_f1, 3),
+        "alerts": s.alerts,
+        "clusters": s.gold_clusters,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, default=ROOT / ".." / "shared" / "eval" / "corpus")
+    ap.add_argument("--extra", type=Path, action="append", default=None)
+    ap.add_argument("--parts", nargs="*", default=None, help="only these test parts")
+    ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--errors", type=Path, default=None, help="write every held-out error as JSON lines")
+    args = ap.parse_args()
+    extra = args.extra if args.extra is not None else [ROOT / "tests" / "data" / "eval" / "seeds"]
+    res = resources()
+    demands = [d.name for d in res.demands]
+    corpus = load_folders([args.corpus], demands)
+    extra_docs = load_folders(extra, demands) if extra else []
+    parts = sorted({d.part for d in corpus})
+    rows, all_preds, all_gold, texts, langs = [], [], [], {}, {}
+    errors = []
+    same = same_speaker_by(res.actors)
+    started = time.perf_counter()
+    for part in args.parts or parts:
+        train = [d for d in corpus if d.part != part] + extra_docs
+        test = [d for d in corpus if d.part == part]
+        model = train_model(train, res)
+        t = {d.doc: d.text for d in test}
+        lg = {d.doc: d.language for d in test}
+        preds = predict_texts(t, res, NOW, model=model, languages=lg)
+        gold = [g for d in test for g in d.gold]
+        s = score(gold, preds, t, same)
+        rows.append(row(part, s, len(test)))
+        errors.extend(s.errors)
+        # pooled: group ids are per fold; make them distinct across folds
+        all_preds.extend(p.__class__(**{**p.__dict__, "group": f"{part}:{p.group}" if p.group else None})
+                         if hasattr(p, "__dict__") else _regroup(p, part) for p in preds)
+        all_gold.extend(gold)
+        texts.update(t)
+        langs.update(lg)
+        print(json.dumps(rows[-1]), flush=True)
+    pooled = score(all_gold, all_preds, texts, same)
+    rows.append(row("pooled", pooled, len(texts)))
+    print(json.dumps(rows[-1]))
+    by_lang = {}
+    for lang in sorted(set(langs.values())):
+        sub = {d: tx for d, tx in texts.items() if langs[d] == lang}
+        s = score([g for g in all_gold if g.doc in sub], all_preds, sub, same)
+        by_lang[lang] = row(f"lang:{lang}", s, len(sub))
+        print(json.dumps(by_lang[lang]))
+    print(f"# {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    if args.json:
+        args.json.write_text(json.dumps({"folds": rows, "languages": by_lang}, indent=1))
+    if args.errors:
+        with open(args.errors, "w") as fh:
+            for e in errors:
+                fh.write(json.dumps(e, ensure_ascii=False) + "\n")
+
+
+def _regroup(p, part):
+    from dataclasses import replace
+
+    return replace(p, group=f"{part}:{p.group}" if p.group else None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""The learned detection layer: demand labels, speaker and stance from trained linear models. Pure.
+
+:func:`document_context` runs the rule layer once per document (segmentation, the lexicon with
+and without context, actor mentions, the rule-based speakers); :func:`analyse_with_model` then
+labels every sentence with the demand classifiers, ranks the speaker candidates of each labelled
+sentence and judges its stance, and returns the same :class:`SentenceResult` values as the rule
+detector, each carrying its evidence: the strongest features per label, the cue that chose the
+speaker, and the model version.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from monitor.detect.article import Resources, SentenceResult, inherit_speakers, sentence_languages
+from monitor.detect.features import (
+    Candidate,
+    DocContext,
+    context_features,
+    sentence_features,
+    speaker_candidates,
+    stance_features,
+    word_stems,
+)
+from monitor.detect.lang import detect_language
+from monitor.detect.match import Match, match_demands, quote_states
+from monitor.detect.model import DetectorModel
+from monitor.detect.resources import normalise
+from monitor.detect.segment import segment_text
+from monitor.detect.speaker import Speaker, find_mentions, find_speakers
+from monitor.detect.stance import decide_stance, is_partisan_text
+
+__all__ = ["analyse_with_model", "choose_speaker", "document_context"]
+
+
+def document_context(text: str, resources: Resources, *, language: str = "") -> DocContext:
+    """The rule layer's view of one document, the input of every learned feature."""
+    segments = segment_text(text)
+    article_lang = language or detect_language(text) or "en"
+    langs = [sentence_languages(seg, article_lang) for seg in segments]
+    own = match_demands(segments, resources.demands, langs, use_context=False)
+    ctx = match_demands(segments, resources.demands, langs, use_context=True)
+    mentions = [find_mentions(seg, resources.actors) for seg in segments]
+    speakers = find_speakers(segments, resources.actors, quote_states(segments), mentions)
+    inherit_speakers(ctx, speakers)
+    surnames: dict[str, str] = {}
+    counts: Counter[str] = Counter()
+    for ms in mentions:
+        names = set()
+        for m in ms:
+            if m.kind == "person" and " " in m.name:
+                surnames.setdefault(normalise(m.name.split()[-1]), m.name)
+            if m.kind not in ("pronoun", "role"):
+                names.add(m.name)
+        counts.update(names)
+    for name in list(counts):
+        full = surnames.get(normalise(name)) if " " not in name else None
+        if full:
+            counts[full] += counts.pop(name)
+    return DocContext(
+        segments,
+        own,
+        ctx,
+        mentions,
+        speakers,
+        [word_stems(seg.text) for seg in segments],
+        "ru" if article_lang in ("ru", "uk", "be", "bg") else "en" if article_lang == "en" else article_lang,
+        counts,
+        surnames,
+    )
+
+
+def choose_speaker(model: DetectorModel, candidates: Sequence[Candidate]) -> tuple[Candidate, float]:
+    """The highest-scoring candidate (ties: the earlier one) and its probability."""
+    scored = [(model.speaker.probability(c.features), -k, c) for k, c in enumerate(candidates)]
+    p, _, best = max(scored, key=lambda x: (x[0], x[1]))
+    return best, p
+
+
+def analyse_with_model(
+    text: str, resources: Resources, model: DetectorModel, *, language: str = ""
+) -> list[SentenceResult]:
+    """Segment ``text`` and label, attribute and judge every sentence with ``model``."""
+    doc = document_context(text, resources, language=language)
+    if not doc.segments:
+        return []
+    partisan = is_partisan_text(text)
+    known = set(model.demands)
+    out: list[SentenceResult] = []
+    base = [sentence_features(doc, i) for i in range(len(doc.segments))]
+    first = [{name: model.first[name].probability(f) for name in model.demands} for f in base]
+    for i, seg in enumerate(doc.segments):
+        feats = context_features(doc, i, first, base[i])
+        matches: list[Match] = []
+        why: dict[str, Any] = {}
+        for name in model.demands:
+            clf = model.demand[name]
+            p = clf.probability(feats)
+            if p >= clf.threshold:
+                hits = next((m.hits for m in doc.own[i] if m.demand == name), ())
+                ctx_from = next((m.context_from for m in doc.ctx[i] if m.demand == name and not hits), None)
+                matches.append(Match(name, round(p, 3), hits, ctx_from))
+                why[name] = {"p": round(p, 3), "features": clf.strongest(feats)}
+        matches.sort(key=lambda m: -m.score)
+        labels = tuple(m.demand for m in matches if m.demand in known)
+        if not labels:
+            out.append(SentenceResult(seg, (), doc.speakers[i], None, doc.language))
+            continue
+        cand, p_speaker = choose_speaker(model, speaker_candidates(doc, i, labels))
+        speaker = (
+            Speaker(cand.name, cand.kind, cand.side, f"{cand.cue} (p={p_speaker:.2f})") if cand.name else None
+        )
+        rule_stance = decide_stance(seg.text, doc.speakers[i], partisan_author=partisan)
+        stance, p_stance = model.stance.predict(stance_features(doc, i, labels, cand, rule_stance))
+        evidence = {
+            "model": model.version,
+            "labels": why,
+            "speaker": {
+                "name": cand.name,
+                "cue": cand.cue,
+                "p": round(p_speaker, 3),
+                "features": model.speaker.strongest(cand.features, 4),
+            },
+            "stance": {"value": stance, "p": round(p_stance, 3)},
+        }
+        out.append(
+            SentenceResult(
+                seg,
+                tuple(matches),
+                speaker,
+                stance,
+                doc.language,
+                _entities(doc, i, speaker),
+                evidence,
+            )
+        )
+    return out
+
+
+def _entities(doc: DocContext, i: int, speaker: Speaker | None) -> tuple[str, ...]:
+    names = {m.name for m in doc.mentions[i] if m.kind in ("country", "institution", "person")}
+    names.discard(speaker.name if speaker else "")
+    return tuple(sorted(names))

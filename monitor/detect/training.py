@@ -1,0 +1,359 @@
+"""Training the learned detector from labelled folders (``monitor train``).
+
+A labelled folder holds ``gold.jsonl`` (one row per sentence of every document, in order; the
+format of ``../shared/eval/corpus/``), the documents as ``docs/<doc>.txt`` and optionally
+``docs.jsonl`` (one row per document with at least ``doc`` and ``part``, and ``language``).
+:func:`load_folders` reads and checks them; :func:`train_model` fits the demand classifiers,
+the speaker ranker and the stance classifier with scikit-learn (imported here only: detection
+itself needs nothing but the model file) and returns a :class:`DetectorModel`.
+
+Determinism: documents are processed in name order, solvers are deterministic (liblinear with a
+fixed seed, lbfgs), and weights are rounded when written, so the same folders give the same file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from monitor.detect.article import Resources
+from monitor.detect.evaluate import GoldSentence, same_speaker_by
+from monitor.detect.features import (
+    DocContext,
+    Features,
+    context_features,
+    sentence_features,
+    speaker_candidates,
+    stance_features,
+)
+from monitor.detect.learned import document_context
+from monitor.detect.model import BinaryModel, DetectorModel, MulticlassModel
+from monitor.detect.stance import STANCES, decide_stance, is_partisan_text
+from monitor.errors import TrainingError
+
+__all__ = ["LabelledDoc", "TrainOptions", "align_gold", "load_folders", "train_model"]
+
+MIN_POSITIVES: Final = 8
+INNER_FOLDS: Final = 5  # fewer labelled sentences for a demand make a useless classifier
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledDoc:
+    doc: str
+    part: str
+    language: str
+    text: str
+    gold: tuple[GoldSentence, ...]
+    where: str  # the gold file, for messages
+
+
+@dataclass(frozen=True, slots=True)
+class TrainOptions:
+    c_demand: float = 0.5
+    c_speaker: float = 1.0
+    c_stance: float = 0.5
+    threshold: float = 0.5
+
+
+def load_folders(
+    folders: Sequence[Path], demands: Iterable[str], *, exclude_parts: Iterable[str] = ()
+) -> list[LabelledDoc]:
+    """Every labelled document of ``folders`` (minus excluded parts), checked against its text."""
+    known = set(demands)
+    excluded = set(exclude_parts)
+    docs: list[LabelledDoc] = []
+    for folder in folders:
+        docs.extend(d for d in _load_folder(folder, known) if d.part not in excluded)
+    seen: set[str] = set()
+    for d in docs:
+        if d.doc in seen:
+            raise TrainingError(d.where, f"document {d.doc!r} appears in more than one folder")
+        seen.add(d.doc)
+    return sorted(docs, key=lambda d: d.doc)
+
+
+def _load_folder(folder: Path, known: set[str]) -> list[LabelledDoc]:
+    gold_path = folder / "gold.jsonl"
+    if not folder.is_dir():
+        raise TrainingError(str(folder), "not a folder (expected gold.jsonl and docs/)")
+    if not gold_path.is_file():
+        raise TrainingError(str(folder), "no gold.jsonl in this folder")
+    meta = _load_meta(folder / "docs.jsonl")
+    rows: dict[str, list[tuple[int, GoldSentence]]] = {}
+    with open(gold_path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if line.strip():
+                g = _gold_row(line, f"{gold_path}:{n}", known)
+                rows.setdefault(g.doc, []).append((n, g))
+    out: list[LabelledDoc] = []
+    for doc, items in sorted(rows.items()):
+        path = folder / "docs" / f"{doc}.txt"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TrainingError(f"{gold_path}:{items[0][0]}", f"cannot read document {path}: {exc}") from exc
+        _check_tiling(text, items, gold_path)
+        info = meta.get(doc, {})
+        out.append(
+            LabelledDoc(
+                doc,
+                str(info.get("part", "")),
+                str(info.get("language", "")),
+                text,
+                tuple(g for _, g in items),
+                str(gold_path),
+            )
+        )
+    return out
+
+
+def _load_meta(path: Path) -> dict[str, dict[str, Any]]:
+    if not path.is_file():
+        return {}
+    out: dict[str, dict[str, Any]] = {}
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                out[str(row["doc"])] = row
+            except (ValueError, KeyError, TypeError) as exc:
+                raise TrainingError(f"{path}:{n}", f"not a document row ({exc})") from exc
+    return out
+
+
+def _gold_row(line: str, where: str, known: set[str]) -> GoldSentence:
+    try:
+        row = json.loads(line)
+        if not isinstance(row, dict):
+            raise TypeError("not an object")
+        labels = row.get("labels") or []
+        if not isinstance(labels, list):
+            raise TypeError("labels is not a list")
+        g = GoldSentence(
+            str(row["doc"]),
+            int(row["i"]),
+            str(row["text"]),
+            tuple(str(x) for x in labels),
+            row.get("speaker"),
+            row.get("stance"),
+            row.get("cluster"),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise TrainingError(where, f"not a gold row ({type(exc).__name__}: {exc})") from exc
+    unknown = [lab for lab in g.labels if lab not in known]
+    if unknown:
+        raise TrainingError(
+            where, f"unknown label {unknown[0]!r} (the configured demands are: {', '.join(sorted(known))})"
+        )
+    if g.labels and g.stance not in STANCES:
+        raise TrainingError(where, f"stance {g.stance!r} is not one of {', '.join(STANCES)}")
+    return g
+
+
+def _check_tiling(text: str, items: list[tuple[int, GoldSentence]], gold_path: Path) -> None:
+    """Every gold sentence must occur in the document, in order."""
+    cursor = 0
+    for n, g in items:
+        at = text.find(g.text, cursor)
+        if at < 0 or not g.text.strip():
+            raise TrainingError(
+                f"{gold_path}:{n}",
+                f"sentence {g.i} of {g.doc!r} does not match the document's text: {g.text[:80]!r}",
+            )
+        cursor = at + len(g.text)
+
+
+def align_gold(doc: DocContext, text: str, gold: Sequence[GoldSentence]) -> list[GoldSentence | None]:
+    """The gold sentence each of the detector's segments overlaps most (None: no overlap)."""
+    spans: list[tuple[int, int, GoldSentence]] = []
+    cursor = 0
+    for g in gold:
+        at = text.find(g.text, cursor)
+        if at >= 0:
+            spans.append((at, at + len(g.text), g))
+            cursor = at + len(g.text)
+    out: list[GoldSentence | None] = []
+    for seg in doc.segments:
+        best, overlap = None, 0
+        for s, e, g in spans:
+            o = min(e, seg.end) - max(s, seg.start)
+            if o > overlap:
+                best, overlap = g, o
+        out.append(best)
+    return out
+
+
+@dataclass
+class _Examples:
+    doc_of: list[int]  # the document index of each sentence (for inner folds)
+    contexts: list[DocContext]
+    demand_x: list[Features]
+    demand_y: dict[str, list[int]]
+    speaker_x: list[Features]
+    speaker_y: list[int]
+    stance_x: list[Features]
+    stance_y: list[str]
+
+
+def _examples(
+    docs: Sequence[LabelledDoc],
+    resources: Resources,
+    demands: Sequence[str],
+    same: Callable[[str | None, str | None], bool],
+    progress: Callable[[str], None] | None,
+) -> _Examples:
+    ex = _Examples([], [], [], {d: [] for d in demands}, [], [], [], [])
+    for k, d in enumerate(docs):
+        if progress and k % 20 == 0:
+            progress(f"features: document {k + 1} of {len(docs)}")
+        ctx = document_context(d.text, resources, language=d.language)
+        partisan = is_partisan_text(d.text)
+        ex.contexts.append(ctx)
+        for i, g in enumerate(align_gold(ctx, d.text, d.gold)):
+            ex.doc_of.append(k)
+            ex.demand_x.append(sentence_features(ctx, i))
+            for name in demands:
+                ex.demand_y[name].append(int(g is not None and name in g.labels))
+            if g is None or not g.labels:
+                continue
+            labels = [lab for lab in g.labels if lab in demands]
+            cands = speaker_candidates(ctx, i, labels)
+            gold_cand = None
+            for c in cands:
+                ok = same(c.name, g.speaker) if g.speaker else c.name is None
+                ex.speaker_x.append(c.features)
+                ex.speaker_y.append(int(ok))
+                if ok and gold_cand is None:
+                    gold_cand = c
+            rule = decide_stance(ctx.segments[i].text, ctx.speakers[i], partisan_author=partisan)
+            ex.stance_x.append(stance_features(ctx, i, labels, gold_cand or cands[-1], rule))
+            ex.stance_y.append(str(g.stance))
+    return ex
+
+
+def train_model(
+    docs: Sequence[LabelledDoc],
+    resources: Resources,
+    *,
+    options: TrainOptions | None = None,
+    meta: dict[str, Any] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> DetectorModel:
+    """Fit every model on ``docs``; raises TrainingError when a demand has too few examples."""
+    opts = options or TrainOptions()
+    demands = [d.name for d in resources.demands]
+    ex = _examples(docs, resources, demands, same_speaker_by(resources.actors), progress)
+    counts = {name: sum(ys) for name, ys in ex.demand_y.items()}
+    few = {name: n for name, n in counts.items() if n < MIN_POSITIVES}
+    if few:
+        listed = ", ".join(f"{name}: {n}" for name, n in sorted(few.items()))
+        raise TrainingError(
+            "training data",
+            f"too few labelled sentences to train on ({listed}; at least {MIN_POSITIVES} each are needed): "
+            "label more examples of these demands, or remove them from the configuration",
+        )
+    if len(set(ex.stance_y)) < 3 or sum(ex.speaker_y) < MIN_POSITIVES:
+        raise TrainingError("training data", "too few labelled statements to train speaker and stance models")
+    if progress:
+        progress(f"training on {len(ex.demand_x)} sentences, {len(ex.stance_x)} statements")
+    first = {
+        name: _fit_binary(ex.demand_x, ex.demand_y[name], opts.c_demand, opts.threshold, balanced=True)
+        for name in demands
+    }
+    second_x = _second_pass_examples(ex, demands, opts)
+    demand_models = {
+        name: _fit_binary(second_x, ex.demand_y[name], opts.c_demand, opts.threshold, balanced=True)
+        for name in demands
+    }
+    speaker = _fit_binary(ex.speaker_x, ex.speaker_y, opts.c_speaker, 0.5, balanced=False)
+    stance = _fit_multiclass(ex.stance_x, ex.stance_y, opts.c_stance)
+    info = dict(meta or {})
+    info["examples"] = {
+        "sentences": len(ex.demand_x),
+        "statements": len(ex.stance_x),
+        "positives": counts,
+        "documents": len(docs),
+    }
+    return DetectorModel(tuple(demands), first, demand_models, speaker, stance, meta=info)
+
+
+def _second_pass_examples(ex: _Examples, demands: Sequence[str], opts: TrainOptions) -> list[Features]:
+    """Second-pass features built from out-of-fold first-pass probabilities (documents split into
+    ``INNER_FOLDS`` folds), so the second pass learns how much to trust first-pass outputs it has
+    not been fitted on."""
+    n = len(ex.demand_x)
+    probs: list[dict[str, float]] = [{} for _ in range(n)]
+    for fold in range(INNER_FOLDS):
+        train = [j for j in range(n) if ex.doc_of[j] % INNER_FOLDS != fold]
+        test = [j for j in range(n) if ex.doc_of[j] % INNER_FOLDS == fold]
+        if not test:
+            continue
+        for name in demands:
+            y = [ex.demand_y[name][j] for j in train]
+            if not any(y):
+                for j in test:
+                    probs[j][name] = 0.0
+                continue
+            m = _fit_binary([ex.demand_x[j] for j in train], y, opts.c_demand, opts.threshold, balanced=True)
+            for j in test:
+                probs[j][name] = m.probability(ex.demand_x[j])
+    out: list[Features] = []
+    start = 0
+    while start < n:
+        k = ex.doc_of[start]
+        end = start
+        while end < n and ex.doc_of[end] == k:
+            end += 1
+        doc_probs = probs[start:end]
+        ctx = ex.contexts[k]
+        out.extend(context_features(ctx, i, doc_probs, ex.demand_x[start + i]) for i in range(end - start))
+        start = end
+    return out
+
+
+def _fit_binary(x: list[Features], y: list[int], c: float, threshold: float, *, balanced: bool) -> BinaryModel:
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vec = DictVectorizer(sort=True)
+    matrix = _int32(vec.fit_transform(x))
+    clf = LogisticRegression(
+        C=c, solver="liblinear", random_state=0, class_weight="balanced" if balanced else None, max_iter=1000
+    )
+    clf.fit(matrix, y)
+    names = vec.get_feature_names_out()
+    weights = {str(n): float(w) for n, w in zip(names, clf.coef_[0], strict=True) if abs(w) >= 1e-4}
+    return BinaryModel(float(clf.intercept_[0]), weights, threshold)
+
+
+def _fit_multiclass(x: list[Features], y: list[str], c: float) -> MulticlassModel:
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vec = DictVectorizer(sort=True)
+    matrix = _int32(vec.fit_transform(x))
+    clf = LogisticRegression(C=c, solver="lbfgs", max_iter=2000)
+    clf.fit(matrix, y)
+    classes = tuple(str(k) for k in clf.classes_)
+    names = vec.get_feature_names_out()
+    weights = {
+        str(n): tuple(float(clf.coef_[j][col]) for j in range(len(classes)))
+        for col, n in enumerate(names)
+        if max(abs(clf.coef_[j][col]) for j in range(len(classes))) >= 1e-4
+    }
+    return MulticlassModel(classes, tuple(float(b) for b in clf.intercept_), weights)
+
+
+def _int32(matrix: Any) -> Any:
+    """liblinear takes 32-bit sparse indices only."""
+    import numpy as np
+
+    csr = matrix.tocsr()
+    csr.indices = csr.indices.astype(np.int32, copy=False)
+    csr.indptr = csr.indptr.astype(np.int32, copy=False)
+    return csr

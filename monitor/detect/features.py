@@ -121,7 +121,16 @@ def sentence_features(doc: DocContext, i: int) -> Features:
         f["pron_start"] = 1.0
     if doc.speakers[i] is not None:
         f["has_speaker"] = 1.0
+    if _POINTER.search(norm[:200]):
+        f["pointer"] = 1.0
     return f
+
+
+# "This was stated by ...", "Об этом заявил ...": an attribution of the sentence before, no claim of its own
+_POINTER: Final = re.compile(
+    r"^\W*(?:(?:this|that|it) (?:was|is|has been) (?:\w+ )?(?:said|stated|announced|reported|noted|written|declared)"
+    r"|об этом|как (?:заявил|сообщил|отметил)\w*|(?:this|that) was the (?:message|view|position))"
+)
 
 
 def _lexicon(f: Features, prefix: str, matches: Sequence[Match], *, cues: bool = True) -> None:
@@ -381,31 +390,30 @@ def stance_features(
 def context_features(
     doc: DocContext, i: int, first: Sequence[Mapping[str, float]], base: Features
 ) -> Features:
-    """Second-pass features of sentence ``i``: the base features plus the first-pass label
-    probabilities of its neighbours, the headline and the document (continuations, topic)."""
+    """Second-pass features of sentence ``i``: the base features plus its own first-pass label
+    probabilities and those of the sentence before, the latter only where the sentence goes on
+    from it (same paragraph, lower-case or pronoun start, short, quoted, same speaker)."""
     f = dict(base)
     seg = doc.segments[i]
     starts_inside = bool(re.match(r"^\W*[a-zа-я]", seg.text)) or bool(_PRONOUN_START.search(normalise(seg.text[:40])))
     same_par = i > 0 and doc.segments[i - 1].line == seg.line
     short = len(doc.stems[i]) <= 12
+    a, b = doc.speakers[i], doc.speakers[i - 1] if i > 0 else None
+    same_speaker = a is not None and b is not None and a.name == b.name
     for name, p in first[i].items():
         f["p1:" + name] = p
-        if i > 0:
-            prev = first[i - 1][name]
-            f["p1prev:" + name] = prev
-            if same_par:
-                f["p1prev_par:" + name] = prev
-            if starts_inside:
-                f["p1prev_pron:" + name] = prev
-            if short:
-                f["p1prev_short:" + name] = prev
-            if "quote" in base:
-                f["p1prev_quote:" + name] = prev
-        if i > 1:
-            f["p1prev2:" + name] = first[i - 2][name]
-        if i + 1 < len(first):
-            f["p1next:" + name] = first[i + 1][name]
-        if i > 0:
-            f["p1head:" + name] = first[0][name]
-        f["p1doc:" + name] = max(p[name] for p in first)
+        if i == 0:
+            continue
+        # only a sentence that plainly goes on from the one before inherits its topic (convention 2)
+        prev = first[i - 1][name]
+        if same_par:
+            f["p1prev_par:" + name] = prev
+        if starts_inside:
+            f["p1prev_pron:" + name] = prev
+        if short:
+            f["p1prev_short:" + name] = prev
+        if "quote" in base:
+            f["p1prev_quote:" + name] = prev
+        if same_speaker:
+            f["p1prev_speaker:" + name] = prev
     return f

@@ -121,7 +121,16 @@ def sentence_features(doc: DocContext, i: int) -> Features:
         f["pron_start"] = 1.0
     if doc.speakers[i] is not None:
         f["has_speaker"] = 1.0
+    if _POINTER.search(norm[:200]):
+        f["pointer"] = 1.0
     return f
+
+
+# "This was stated by ...", "Об этом заявил ...": an attribution of the sentence before, no claim of its own
+_POINTER: Final = re.compile(
+    r"^\W*(?:(?:this|that|it) (?:was|is|has been) (?:\w+ )?(?:said|stated|announced|reported|noted|written|declared)"
+    r"|об этом|как (?:заявил|сообщил|отметил)\w*|(?:this|that) was the (?:message|view|position))"
+)
 
 
 def _lexicon(f: Features, prefix: str, matches: Sequence[Match], *, cues: bool = True) -> None:
@@ -144,36 +153,66 @@ class Candidate:
 
 
 def speaker_candidates(doc: DocContext, i: int, labels: Sequence[str]) -> list[Candidate]:
-    """Everyone who could be the speaker of sentence ``i``, plus ``None``, with their features."""
+    """Everyone who could be the speaker of sentence ``i``, plus ``None``, with their features.
+
+    Candidates: the people and bodies mentioned in the sentence and the ``LOOKBACK`` sentences
+    before it; the rule layer's speakers of the ``SPEAKER_LOOKBACK`` sentences before it (a
+    quotation or a speech going on without a new attribution); the headline's speaker; the
+    document's most mentioned person; and, for a sentence on the content of draft treaties or
+    proposals, the body that published them (``DRAFT_OWNER``, convention 5)."""
     seg = doc.segments[i]
     norm = normalise(seg.text[:2_000])
     rule = doc.speakers[i]
     found: dict[str, Candidate] = {}
-    top = _top_person(doc)
+
+    def add(name: str, kind: str, side: str, cue: str) -> Features:
+        c = found.get(name)
+        if c is None:
+            c = found[name] = Candidate(name, kind, side, cue, {})
+        return c.features
+
     for k in range(max(0, i - LOOKBACK), i + 1):
         for m in doc.mentions[k]:
             if m.kind not in _SPEAKER_KINDS:
                 continue
             name = _full_name(doc, m)
-            feats = found[name].features if name in found else {}
+            feats = add(name, m.kind, m.side, _mention_cue(m, i - k))
             _mention_features(feats, m, i - k, norm if k == i else "", seg.text)
-            if name not in found:
-                found[name] = Candidate(name, m.kind, m.side, _mention_cue(m, i - k), feats)
     if i > 0:
         for m in doc.mentions[0]:
             name = _full_name(doc, m)
             if m.kind in _SPEAKER_KINDS and name in found:
                 found[name].features["in_head"] = 1.0
     if rule is not None:
-        name = rule.name
-        if name not in found:
-            found[name] = Candidate(name, rule.kind, rule.side, rule.cue, {})
-        found[name].features["rule"] = 1.0
-        found[name].features["rule_kind:" + rule.kind] = 1.0
-        found[name].features["rule_cue:" + _cue_type(rule.cue)] = 1.0
-    prev = doc.speakers[i - 1] if i > 0 else None
-    if prev is not None and prev.name in found:
-        found[prev.name].features["prev_rule"] = 1.0
+        f = add(_speaker_name(doc, rule), rule.kind, rule.side, rule.cue)
+        f["rule"] = 1.0
+        f["rule_kind:" + rule.kind] = 1.0
+        f["rule_cue:" + _cue_type(rule.cue)] = 1.0
+    # earlier attributed sentences: the nearest one speaks on unless this sentence names another
+    nearest = True
+    for k in range(i - 1, max(-1, i - SPEAKER_LOOKBACK - 1), -1):
+        sp = doc.speakers[k]
+        if sp is None:
+            continue
+        f = add(_speaker_name(doc, sp), sp.kind, sp.side, f"speaker of sentence {k}: {sp.cue}")
+        d = i - k
+        key = "prev_rule" if d == 1 else "prev_rule:2" if d == 2 else "prev_rule:far"
+        f[key] = 1.0
+        if nearest:
+            f["prev_rule_nearest"] = 1.0
+            if doc.segments[k].line == seg.line:
+                f["prev_rule_nearest|par"] = 1.0
+            nearest = False
+    if i > 0 and doc.speakers[0] is not None:
+        sp = doc.speakers[0]
+        add(_speaker_name(doc, sp), sp.kind, sp.side, f"headline: {sp.cue}")["head_speaker"] = 1.0
+    top = _top_person(doc)
+    if top is not None:
+        add(top[0], top[1], top[2], "the document's most mentioned person")["top_person"] = 1.0
+    if _DRAFT.search(norm) or (i > 0 and _DRAFT.search(normalise(doc.segments[i - 1].text[:2_000]))):
+        f = add(*DRAFT_OWNER, "content of the draft treaties")
+        f["draft_owner"] = 1.0
+    shape = _sentence_shape(doc, i, norm, rule)
     out: list[Candidate] = []
     for c in found.values():
         f = c.features
@@ -181,12 +220,18 @@ def speaker_candidates(doc: DocContext, i: int, labels: Sequence[str]) -> list[C
         f["side:" + c.side] = 1.0
         count = doc.name_counts.get(c.name or "", 0)
         f["freq:" + ("1" if count <= 1 else "2" if count <= 3 else "3")] = 1.0
-        if c.name == top:
-            f["top_person"] = 1.0
         for lab in labels:
             f[f"side:{c.side}|{lab}"] = 1.0
+        if "draft_owner" in f and c.side == "russia":
+            f["draft|" + c.kind] = 1.0
+        for src in _SOURCES:
+            if src in f:
+                for s in shape:
+                    f[f"{src}|{s}"] = 1.0
         out.append(c)
     none: Features = {"none": 1.0}
+    for s in shape:
+        none["none|" + s] = 1.0
     if rule is None:
         none["none|rule_none"] = 1.0
     if not _SPEECH.search(norm):
@@ -200,6 +245,50 @@ def speaker_candidates(doc: DocContext, i: int, labels: Sequence[str]) -> list[C
     none["none|lang:" + doc.language] = 1.0
     out.append(Candidate(None, "none", "neutral", "no attribution: the author's own narrative", none))
     return out
+
+
+SPEAKER_LOOKBACK: Final = 8
+DRAFT_OWNER: Final = ("Russian Foreign Ministry", "institution", "russia")
+_DRAFT: Final = re.compile(
+    r"\b(?:drafts?|draft (?:treaty|treaties|agreements?|documents?)|proposals?|proposed"
+    r"|проект\w*|предложени\w*)\b"
+)
+_SOURCES: Final = ("in_sent", "rule", "prev_rule_nearest", "head_speaker", "top_person", "draft_owner")
+
+
+def _sentence_shape(doc: DocContext, i: int, norm: str, rule: Speaker | None) -> list[str]:
+    """Coarse facts about the sentence that decide how far its speaker may lie."""
+    text = doc.segments[i].text
+    out = []
+    out.append("speech" if _SPEECH.search(norm) else "no_speech")
+    if any(c in _QUOTE_CHARS for c in text):
+        out.append("quote")
+    if text[:1] in _QUOTE_CHARS:
+        out.append("quote_start")
+    if _PRONOUN_START.search(norm):
+        out.append("pron_start")
+    if i > 0 and doc.segments[i - 1].line == doc.segments[i].line:
+        out.append("same_par")
+    if rule is None:
+        out.append("no_rule")
+    if i == 0:
+        out.append("headline")
+    if _FIRST_PERSON.search(_strip_quoted(norm)):
+        out.append("first_person")
+    return out
+
+
+_FIRST_PERSON: Final = re.compile(r"\b(?:we|our|us|i|my|мы|наш\w*|нас|нам|я)\b")
+
+
+def _strip_quoted(norm: str) -> str:
+    return re.sub(r"[\"“«„][^\"”»]*[\"”»]", " ", norm)
+
+
+def _speaker_name(doc: DocContext, sp: Speaker) -> str:
+    if sp.kind == "person" and " " not in sp.name:
+        return doc.surnames.get(normalise(sp.name), sp.name)
+    return sp.name
 
 
 def _full_name(doc: DocContext, m: Mention) -> str:
@@ -216,6 +305,9 @@ def _mention_features(f: Features, m: Mention, dist: int, norm: str, text: str) 
     if dist or not norm:
         return
     f["in_sent"] = 1.0
+    f["known" if m.known else "unknown"] = 1.0
+    if not _WORDS_BEFORE.search(norm[: m.start]):
+        f["subject_start"] = 1.0
     after = norm[m.end : m.end + 60]
     before = norm[max(0, m.start - 40) : m.start]
     if _SPEECH.match(after.lstrip(" ,") or "") or re.match(r"^\W*(?:\w+\W+){0,4}?(?:sa(?:id|ys)|told|stated|warned|added|noted|stressed|заявил\w*|сказал\w*|отметил\w*|подчеркнул\w*)\b", after):
@@ -237,6 +329,9 @@ def _mention_features(f: Features, m: Mention, dist: int, norm: str, text: str) 
         f["colon_after"] = 1.0
 
 
+_WORDS_BEFORE: Final = re.compile(r"[^\W\d_]{2,}(?:\W+[^\W\d_]{2,}){3}")  # four words or more
+
+
 def _mention_cue(m: Mention, dist: int) -> str:
     where = "in the sentence" if dist == 0 else f"{dist} sentence(s) before"
     return f"{m.name} mentioned {where}"
@@ -250,9 +345,19 @@ def _cue_type(cue: str) -> str:
     return "other"
 
 
-def _top_person(doc: DocContext) -> str | None:
-    people = [(n, c) for n, c in doc.name_counts.items() if c >= 2]
-    return max(people, key=lambda x: (x[1], x[0]))[0] if people else None  # ties: by name, not by hash order
+def _top_person(doc: DocContext) -> tuple[str, str, str] | None:
+    """The person mentioned in most sentences (at least two; ties: the first mentioned)."""
+    first: dict[str, Mention] = {}
+    for ms in doc.mentions:
+        for m in ms:
+            if m.kind == "person":
+                first.setdefault(_full_name(doc, m), m)
+    people = [(n, doc.name_counts.get(n, 0)) for n in first]
+    people = [p for p in people if p[1] >= 2]
+    if not people:
+        return None
+    name = max(people, key=lambda x: x[1])[0]  # max keeps the first of equal counts
+    return name, "person", first[name].side
 
 
 def stance_features(
@@ -285,31 +390,30 @@ def stance_features(
 def context_features(
     doc: DocContext, i: int, first: Sequence[Mapping[str, float]], base: Features
 ) -> Features:
-    """Second-pass features of sentence ``i``: the base features plus the first-pass label
-    probabilities of its neighbours, the headline and the document (continuations, topic)."""
+    """Second-pass features of sentence ``i``: the base features plus its own first-pass label
+    probabilities and those of the sentence before, the latter only where the sentence goes on
+    from it (same paragraph, lower-case or pronoun start, short, quoted, same speaker)."""
     f = dict(base)
     seg = doc.segments[i]
     starts_inside = bool(re.match(r"^\W*[a-zа-я]", seg.text)) or bool(_PRONOUN_START.search(normalise(seg.text[:40])))
     same_par = i > 0 and doc.segments[i - 1].line == seg.line
     short = len(doc.stems[i]) <= 12
+    a, b = doc.speakers[i], doc.speakers[i - 1] if i > 0 else None
+    same_speaker = a is not None and b is not None and a.name == b.name
     for name, p in first[i].items():
         f["p1:" + name] = p
-        if i > 0:
-            prev = first[i - 1][name]
-            f["p1prev:" + name] = prev
-            if same_par:
-                f["p1prev_par:" + name] = prev
-            if starts_inside:
-                f["p1prev_pron:" + name] = prev
-            if short:
-                f["p1prev_short:" + name] = prev
-            if "quote" in base:
-                f["p1prev_quote:" + name] = prev
-        if i > 1:
-            f["p1prev2:" + name] = first[i - 2][name]
-        if i + 1 < len(first):
-            f["p1next:" + name] = first[i + 1][name]
-        if i > 0:
-            f["p1head:" + name] = first[0][name]
-        f["p1doc:" + name] = max(p[name] for p in first)
+        if i == 0:
+            continue
+        # only a sentence that plainly goes on from the one before inherits its topic (convention 2)
+        prev = first[i - 1][name]
+        if same_par:
+            f["p1prev_par:" + name] = prev
+        if starts_inside:
+            f["p1prev_pron:" + name] = prev
+        if short:
+            f["p1prev_short:" + name] = prev
+        if "quote" in base:
+            f["p1prev_quote:" + name] = prev
+        if same_speaker:
+            f["p1prev_speaker:" + name] = prev
     return f

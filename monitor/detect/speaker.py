@@ -49,6 +49,7 @@ class Mention:
     side: str = "neutral"
     gender: str = ""
     roles: tuple[str, ...] = ()
+    known: bool = False  # a listed actor (else an unknown capitalised name, a role or a pronoun)
 
 
 _SPEECH_VERBS: Final = (
@@ -284,7 +285,10 @@ def _index(actors: Sequence[Actor]) -> _ActorIndex:
         )
         for a in actors
     )
-    role_texts = sorted({r for a in actors for r in a.roles} | set(_GENERIC_ROLES), key=lambda r: (-len(r), r))
+    # longest first; equal lengths in name order, so detection does not depend on set order
+    role_texts = sorted(
+        {r for a in actors for r in a.roles} | set(_GENERIC_ROLES), key=lambda r: (-len(r), r)
+    )
     roles = tuple((r, compile_term(r), _anchors([r])) for r in role_texts)
     _ROLE_HOLDERS.clear()
     for r in role_texts:
@@ -323,7 +327,10 @@ def find_mentions(seg: Segment, actors: Sequence[Actor]) -> list[Mention]:
                 taken.append(m.span())
                 kind = actor.kind
                 out.append(
-                    Mention(seg.index, *m.span(), kind, actor.name, actor.side, actor.gender, actor.roles)
+                    Mention(
+                        seg.index, *m.span(), kind, actor.name, actor.side, actor.gender, actor.roles,
+                        known=True,
+                    )
                 )
     for m in _NAME_RE.finditer(text):
         words = _name_words(m.group(1))

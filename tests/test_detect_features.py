@@ -40,9 +40,10 @@ def test_context_features_see_neighbour_probabilities() -> None:
     base = [sentence_features(doc, i) for i in range(len(doc.segments))]
     first = [{"nato_expansion": 0.9 if i == 1 else 0.1} for i in range(len(doc.segments))]
     f = context_features(doc, 2, first, base[2])
-    assert f["p1prev:nato_expansion"] == 0.9 and f["p1:nato_expansion"] == 0.1
+    assert f["p1:nato_expansion"] == 0.1
     assert f["p1prev_pron:nato_expansion"] == 0.9  # "He added ..." continues the sentence before
-    assert f["p1doc:nato_expansion"] == 0.9
+    narrative = context_features(doc, 3, first, base[3])  # "The talks lasted eight hours."
+    assert "p1prev_pron:nato_expansion" not in narrative
 
 
 def test_candidates_include_mentions_rule_choice_and_none() -> None:

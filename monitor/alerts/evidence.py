@@ -24,6 +24,7 @@ _PREFIXES = (  # feature name prefix -> words (longest first)
     ("p1prev_pron:", "continues the previous sentence: "),
     ("p1prev_short:", "short, after a sentence on "),
     ("p1prev_quote:", "quotation after a sentence on "),
+    ("p1prev_speaker:", "same speaker as the sentence before on "),
     ("p1prev2:", "two sentences before: "),
     ("p1prev:", "previous sentence: "),
     ("p1next:", "next sentence: "),

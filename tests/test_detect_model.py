@@ -66,6 +66,7 @@ def _write(path: Path, doc: object) -> Path:
     ("mutate", "message"),
     [
         (lambda d: d.update(format_version=99), "format version 99 is not supported"),
+        (lambda d: d.update(feature_version=1), "trained on features of version 1"),
         (lambda d: d.update(format="something-else"), "not a monitor detector model"),
         (lambda d: d["speaker"]["weights"].update(x="1e500"), "expected a finite number"),
         (lambda d: d["stance"].update(classes=["pro", "contra"]), "is not contra, neutral, pro"),

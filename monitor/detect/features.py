@@ -13,6 +13,8 @@ stance) is run first; its signals become features here, next to the words themse
   speaker's side.
 
 Every feature is a string name with a float value; the models are linear over these names.
+``FEATURE_VERSION`` changes whenever a feature changes meaning: a model file records the version
+it was trained with, and a model of another version is refused (it would score silently wrong).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from monitor.detect.segment import Segment
 from monitor.detect.speaker import Mention, Speaker
 
 __all__ = [
+    "FEATURE_VERSION",
     "Candidate",
     "DocContext",
     "context_features",
@@ -39,6 +42,7 @@ __all__ = [
     "word_stems",
 ]
 
+FEATURE_VERSION: Final = 2
 Features = dict[str, float]
 
 _WORD: Final = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|\d+")

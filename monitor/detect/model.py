@@ -4,7 +4,8 @@ A model file is data, never code: gzip-compressed JSON with a fixed layout, read
 :func:`load_model` and checked key by key (types, finite numbers, known stances), so a file a
 user points the monitor at can make it detect badly but never run anything. Layout::
 
-    {"format": "monitor-detector", "format_version": 1, "version": "learned-1-<digest>",
+    {"format": "monitor-detector", "format_version": 1, "feature_version": 2,
+     "version": "learned-1-<digest>",
      "demands": ["nato_expansion", ...],
      "first": {"<demand>": {"bias": b, "threshold": t, "weights": {"feature": w, ...}}, ...},
      "demand": {"<demand>": {...}, ...},
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from monitor.detect.features import FEATURE_VERSION
 from monitor.errors import ModelError
 
 __all__ = [
@@ -123,6 +125,7 @@ def _digest(body: Mapping[str, Any]) -> str:
 def model_to_json(model: DetectorModel) -> dict[str, Any]:
     """The model as the JSON document written to a model file (rounded weights, stable order)."""
     body: dict[str, Any] = {
+        "feature_version": FEATURE_VERSION,
         "demands": list(model.demands),
         "first": {name: _binary_json(m) for name, m in model.first.items()},
         "demand": {name: _binary_json(m) for name, m in model.demand.items()},
@@ -134,7 +137,14 @@ def model_to_json(model: DetectorModel) -> dict[str, Any]:
         },
     }
     version = f"learned-{FORMAT_VERSION}-{_digest(body)}"
-    return {"format": FORMAT, "format_version": FORMAT_VERSION, "version": version, **body, "meta": dict(model.meta)}
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "feature_version": FEATURE_VERSION,
+        "version": version,
+        **body,
+        "meta": dict(model.meta),
+    }
 
 
 def _binary_json(m: BinaryModel) -> dict[str, Any]:
@@ -182,6 +192,12 @@ def model_from_json(doc: Any, where: str = "<memory>") -> DetectorModel:
             where,
             f"model format version {doc.get('format_version')!r} is not supported by this monitor "
             f"(it reads version {FORMAT_VERSION}); {REBUILD_HINT}",
+        )
+    if doc.get("feature_version") != FEATURE_VERSION:
+        raise ModelError(
+            where,
+            f"the model was trained on features of version {doc.get('feature_version')!r}, this monitor "
+            f"computes version {FEATURE_VERSION}; {REBUILD_HINT}",
         )
     try:
         demands = tuple(_str(x, "demands[]") for x in _list(doc.get("demands"), "demands"))

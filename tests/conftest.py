@@ -10,12 +10,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Prefect reads its settings at import: isolate it before anything imports prefect.
-os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="monitor-test-prefect-"))
+# Prefect reads its settings at import: isolate it before anything imports prefect. Each process
+# gets its own PREFECT_HOME: pytest-xdist workers inherit the controller's environment, so a home
+# the controller made is replaced in each worker (a PREFECT_HOME set by the caller is kept).
+if os.environ.get("PREFECT_HOME", "") in ("", os.environ.get("PYTEST_MONITOR_PREFECT_HOME")):
+    os.environ["PREFECT_HOME"] = os.environ["PYTEST_MONITOR_PREFECT_HOME"] = tempfile.mkdtemp(
+        prefix="monitor-test-prefect-")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-for _key in [k for k in os.environ if k.startswith("MONITOR_")]:
-    del os.environ[_key]  # tests never inherit the developer's configuration
+for _key in [k for k in os.environ if k.startswith("MONITOR_") and not k.startswith("MONITOR_TEST_")]:
+    del os.environ[_key]  # tests never inherit the developer's configuration (MONITOR_TEST_* configures them)
 
 import pytest  # noqa: E402
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
@@ -146,3 +150,11 @@ def prefect_backend() -> Iterator[str]:
     with prefect_test_harness(server_startup_timeout=120):
         with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             yield str(PREFECT_API_URL.value())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test`: `-n 2 --dist loadgroup`) the tests that need the Prefect
+    test server run on one worker, so the server starts once per run, not once per worker."""
+    for item in items:
+        if "prefect_backend" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("prefect"))

@@ -43,6 +43,14 @@ def test_undecidable_bytes_do_not_crash() -> None:
     assert isinstance(text, str)
 
 
+def test_a_page_full_of_replacement_characters_says_so() -> None:
+    clean = RU_PAGE.format(meta="").encode("utf-8")
+    broken = b"\xef\xbb\xbf" + clean.replace("о".encode(), b"\xff")  # a BOM, then bytes that are not UTF-8
+    good, bad = (extract_page(b, None, "https://mid.example/1", min_chars=100) for b in (clean, broken))
+    assert isinstance(good, ArticleData) and good.replacement_ratio == 0.0
+    assert isinstance(bad, ArticleData) and bad.replacement_ratio > 0.01 and "\ufffd" in bad.text
+
+
 def test_cyrillic_article_is_extracted_correctly() -> None:
     result = extract_page(RU_PAGE.format(meta="").encode("cp1251"), None, "https://mid.example/1", min_chars=100)
     assert isinstance(result, ArticleData) and RU.strip() in result.text

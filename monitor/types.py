@@ -23,6 +23,7 @@ class ArticleData:
     other_urls: tuple[str, ...] = ()
     html: str | None = field(default=None, repr=False)
     extractor: str | None = None
+    replacement_ratio: float = 0.0  # share of U+FFFD in the decoded page: high = a wrong charset guess
 
 
 class NoText(StrEnum):

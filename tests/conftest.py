@@ -1,4 +1,5 @@
-"""Shared fixtures: databases (SQLite file and a fresh PostgreSQL database per test), settings."""
+"""Shared fixtures: databases (a SQLite file per test, PostgreSQL: one database per test process,
+emptied for each test), settings, the Prefect test server."""
 
 from __future__ import annotations
 
@@ -7,18 +8,24 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Prefect reads its settings at import: isolate it before anything imports prefect.
-os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="monitor-test-prefect-"))
+# Prefect reads its settings at import: isolate it before anything imports prefect. Each process
+# gets its own PREFECT_HOME: pytest-xdist workers inherit the controller's environment, so a home
+# the controller made is replaced in each worker (a PREFECT_HOME set by the caller is kept).
+if os.environ.get("PREFECT_HOME", "") in ("", os.environ.get("PYTEST_MONITOR_PREFECT_HOME")):
+    os.environ["PREFECT_HOME"] = os.environ["PYTEST_MONITOR_PREFECT_HOME"] = tempfile.mkdtemp(
+        prefix="monitor-test-prefect-")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
-for _key in [k for k in os.environ if k.startswith("MONITOR_")]:
-    del os.environ[_key]  # tests never inherit the developer's configuration
+for _key in [k for k in os.environ if k.startswith("MONITOR_") and not k.startswith("MONITOR_TEST_")]:
+    del os.environ[_key]  # tests never inherit the developer's configuration (MONITOR_TEST_* configures them)
 
 import pytest  # noqa: E402
 from sqlalchemy import Engine, create_engine, text  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
 
 from monitor.config import Settings, load_settings  # noqa: E402
 from monitor.store.db import make_engine, upgrade  # noqa: E402
@@ -40,8 +47,80 @@ class PgAdmin:
         tmpl = f' TEMPLATE "{template}"' if template else ""
         with self.engine.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"{tmpl}'))
+            # commits return before their WAL reaches the disk (they stay atomic and visible):
+            # only a server crash could lose them, and no test crashes the server
+            conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
         self.created.append(name)
         return name
+
+    def drop_created(self) -> None:
+        """Drop this session's databases, several at once: every DROP DATABASE waits for a
+        checkpoint, and drops that wait together share one."""
+
+        def drop(name: str) -> None:
+            with self.engine.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(drop, self.created))
+
+
+# A migrated database's shape: tables, columns, indexes, constraints and triggers of its schema.
+_SHAPE = text("""
+SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (
+  SELECT table_name || '.' || column_name || ':' || data_type || ':' || coalesce(column_default, '') AS x
+    FROM information_schema.columns WHERE table_schema = 'public'
+  UNION ALL SELECT indexdef FROM pg_indexes WHERE schemaname = 'public'
+  UNION ALL SELECT conname || ':' || pg_get_constraintdef(c.oid) FROM pg_constraint c
+    JOIN pg_namespace n ON n.oid = c.connamespace WHERE n.nspname = 'public'
+  UNION ALL SELECT tgname FROM pg_trigger t JOIN pg_class r ON r.oid = t.tgrelid
+    JOIN pg_namespace n ON n.oid = r.relnamespace WHERE n.nspname = 'public' AND NOT t.tgisinternal
+) shape""")
+
+
+@dataclass
+class PgWorkDatabase:
+    """The test process's own PostgreSQL database at the current schema, emptied for each test
+    that asks for one (TRUNCATE ... RESTART IDENTITY, the template's alembic_version put back).
+    A database per test cost more than the tests themselves on a busy server: CREATE DATABASE
+    copies the template through the WAL and DROP DATABASE waits for a checkpoint. A test that
+    changed the schema leaves a shape that no longer matches: the database is then replaced."""
+
+    admin: PgAdmin
+    template: str
+    name: str = ""
+    shape: str = ""
+    versions: list[str] = field(default_factory=list)
+
+    def fresh(self) -> str:
+        if not self.name:
+            self._replace()
+        with self.admin.engine.connect() as conn:  # connections a previous test left open
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE datname = :db AND pid <> pg_backend_pid()"), {"db": self.name})
+        eng = create_engine(_pg_url(self.name), poolclass=NullPool)
+        try:
+            with eng.begin() as conn:
+                if conn.scalar(_SHAPE) != self.shape:
+                    self._replace()
+                    return _pg_url(self.name)
+                tables = conn.scalars(text("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public'"))
+                conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                for version in self.versions:
+                    conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": version})
+        finally:
+            eng.dispose()
+        return _pg_url(self.name)
+
+    def _replace(self) -> None:
+        self.name = self.admin.create_database(self.template)
+        eng = create_engine(_pg_url(self.name), poolclass=NullPool)
+        try:
+            with eng.connect() as conn:
+                self.shape = str(conn.scalar(_SHAPE))
+                self.versions = list(conn.scalars(text("SELECT version_num FROM alembic_version")))
+        finally:
+            eng.dispose()
 
 
 def _pg_reachable() -> str | None:
@@ -65,9 +144,7 @@ def pg_admin() -> Iterator[PgAdmin]:
         pytest.skip(f"PostgreSQL unreachable (set CI=true to make this a failure): {problem}")
     admin = PgAdmin(create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT"))
     yield admin
-    with admin.engine.connect() as conn:
-        for name in admin.created:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.drop_created()
     admin.engine.dispose()
 
 
@@ -84,6 +161,11 @@ def pg_template(pg_admin: PgAdmin) -> str:
     upgrade(eng)
     eng.dispose()
     return name
+
+
+@pytest.fixture(scope="session")
+def pg_work_database(pg_admin: PgAdmin, pg_template: str) -> PgWorkDatabase:
+    return PgWorkDatabase(pg_admin, pg_template)
 
 
 @pytest.fixture(scope="session")
@@ -109,12 +191,13 @@ def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture(params=BACKENDS)
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A URL of a fresh database at the current schema (made by alembic) on each backend."""
+    """A URL of an empty database at the current schema (made by alembic) on each backend: a
+    copy of the migrated SQLite template, or this process's PostgreSQL database emptied."""
     if request.param == "sqlite":
         target = tmp_path / "monitor.db"
         shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
         return f"sqlite:///{target}"
-    return fresh_pg_database(request.getfixturevalue("pg_admin"), request.getfixturevalue("pg_template"))
+    return request.getfixturevalue("pg_work_database").fresh()
 
 
 def write_config(tmp_path: Path, db_url: str, extra: str = "", *, seeds: bool = True) -> Path:
@@ -146,3 +229,4 @@ def prefect_backend() -> Iterator[str]:
     with prefect_test_harness(server_startup_timeout=120):
         with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             yield str(PREFECT_API_URL.value())
+

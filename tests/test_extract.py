@@ -43,6 +43,14 @@ def test_undecidable_bytes_do_not_crash() -> None:
     assert isinstance(text, str)
 
 
+def test_a_page_full_of_replacement_characters_says_so() -> None:
+    clean = RU_PAGE.format(meta="").encode("utf-8")
+    broken = b"\xef\xbb\xbf" + clean.replace("о".encode(), b"\xff")  # a BOM, then bytes that are not UTF-8
+    good, bad = (extract_page(b, None, "https://mid.example/1", min_chars=100) for b in (clean, broken))
+    assert isinstance(good, ArticleData) and good.replacement_ratio == 0.0
+    assert isinstance(bad, ArticleData) and bad.replacement_ratio > 0.01 and "\ufffd" in bad.text
+
+
 def test_cyrillic_article_is_extracted_correctly() -> None:
     result = extract_page(RU_PAGE.format(meta="").encode("cp1251"), None, "https://mid.example/1", min_chars=100)
     assert isinstance(result, ArticleData) and RU.strip() in result.text
@@ -93,12 +101,13 @@ def test_pool_extracts_in_workers_and_kills_a_runaway_document() -> None:
             + "</body></html>").encode()  # about 4 MB: several seconds of trafilatura
 
     async def run() -> tuple[object, object, object]:
-        async with ExtractPool(1, 0.5) as pool:
+        async with ExtractPool(1, 60) as pool:  # a page that should succeed gets a generous budget
             first = await pool.extract(good, None, "https://example.org/a", min_chars=200, outlet=None, max_bytes=10**8)
+            pool.timeout_s = 0.5
             started = time.monotonic()
             slow = await pool.extract(huge, None, "https://example.org/b", min_chars=200, outlet=None, max_bytes=10**8)
             assert time.monotonic() - started < 10 * 0.5  # the worker is killed at the 0.5 s timeout
-            pool.timeout_s = 30
+            pool.timeout_s = 60
             after = await pool.extract(good, None, "https://example.org/c", min_chars=200, outlet=None, max_bytes=10**8)
             return first, slow, after
 

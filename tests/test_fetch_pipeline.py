@@ -180,6 +180,24 @@ def test_a_connect_that_never_completes_is_a_timeout_and_other_sources_are_unaff
         assert rows["good"].consecutive_failures == 0
 
 
+def test_a_mis_decoded_page_is_stored_and_recorded_as_charset_suspect(
+    tmp_path: Path, db_url: str, http_server: LoopbackServer
+) -> None:
+    clean = http_server.static("/a/clean", article_html(1), "text/html")
+    broken = http_server.static("/a/broken", b"\xef\xbb\xbf" + article_html(2).encode().replace(b"e", b"\xff"),
+                                "text/html")
+    http_server.static("/feed", rss([("c", clean, None), ("b", broken, None)]), "application/rss+xml")
+    cfg = config(tmp_path, db_url, http_server, {"news": ("feed", http_server.url("/feed"))})
+    report, _ = run(cfg)
+    news = by_name(report)["news"]
+    assert news.status == "ok" and news.new == 2 and news.charset_suspect == 1
+    assert report.counts()["charset_suspect"] == 1
+    with open_monitor(load_settings(cfg, env={})) as m, m.session() as s:
+        flagged = s.execute(select(FetchAttempt.url, FetchAttempt.outcome, FetchAttempt.error)
+                            .where(FetchAttempt.error_kind == "charset_suspect")).all()
+    assert [(u, o) for u, o, _ in flagged] == [(broken, "ok")] and "U+FFFD" in flagged[0][2]
+
+
 def test_429_with_retry_after_then_200_on_a_later_run(tmp_path: Path, db_url: str, http_server: LoopbackServer) -> None:
     urls = serve_articles(http_server, 2)
     http_server.sequence("/feed", lambda r: r.reply(429, b"", headers={"Retry-After": "7200"}),

@@ -8,6 +8,7 @@ them; ``extract_page`` is what the worker processes of :mod:`monitor.extract.poo
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import re
 from datetime import UTC, datetime
 
@@ -72,11 +73,13 @@ def _ratio(text: str) -> tuple[str, float]:
 
 def extract_page(body: bytes, charset: str | None, url: str, *, min_chars: int = 200,
                  outlet: str | None = None, max_bytes: int = MAX_HTML_CHARS) -> ArticleData | NoText:
-    """Fetched bytes -> article: size cap, decoding, extraction (runs in a worker process)."""
+    """Fetched bytes -> article: size cap, decoding, extraction (runs in a worker process). The
+    article carries the decoded page's share of U+FFFD (``replacement_ratio``)."""
     if len(body) > max_bytes:
         return NoText.TOO_LARGE
-    html, _ = decode_html(body, charset)
-    return extract_article(html, url, min_chars=min_chars, outlet=outlet)
+    html, bad = decode_html(body, charset)
+    result = extract_article(html, url, min_chars=min_chars, outlet=outlet)
+    return dataclasses.replace(result, replacement_ratio=bad) if bad and isinstance(result, ArticleData) else result
 
 
 def extract_article(html: str, url: str, *, min_chars: int = 200, outlet: str | None = None) -> ArticleData | NoText:

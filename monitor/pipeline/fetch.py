@@ -45,6 +45,9 @@ MIN_INTERVAL_MIN, MAX_INTERVAL_MIN = 15.0, 24 * 60.0
 # the open batch, whose items stay "pending" and are fetched again on the next run (the upsert is
 # idempotent: nothing lost, nothing duplicated). One transaction per item cost ~2 ms of CPU.
 BATCH_ITEMS, BATCH_HTML_CHARS, BATCH_S = 100, 2_000_000, 2.0
+# a stored page whose decoded text is more than this share U+FFFD was probably decoded with the
+# wrong charset: it is stored, and a fetch attempt ``ok`` / ``charset_suspect`` says so
+CHARSET_SUSPECT_RATIO = 0.01
 
 
 @dataclass
@@ -61,6 +64,7 @@ class SourceOutcome:
     item_errors: int = 0
     skipped: int = 0
     truncated: int = 0
+    charset_suspect: int = 0
     error_kind: str | None = None
     error: str | None = None
     created_ids: list[int] = field(default_factory=list)
@@ -84,7 +88,8 @@ class FetchReport(IngestReport):
         c = super().counts()
         c["unchanged"] = sum(o.unchanged for o in self.sources)
         c.update(sources=len(self.sources), failed_sources=sum(o.status == "error" for o in self.sources),
-                 partial=sum(o.partial for o in self.sources), item_errors=sum(o.item_errors for o in self.sources))
+                 partial=sum(o.partial for o in self.sources), item_errors=sum(o.item_errors for o in self.sources),
+                 charset_suspect=sum(o.charset_suspect for o in self.sources))
         return c
 
     @property
@@ -380,6 +385,7 @@ def _store(run: _Run, cfg: SourceConfig, out: SourceOutcome, item: item_repo.Ite
         outlet=cfg.outlet or result.outlet, published_at=item.published_at or result.published_at,
         language=result.language or cfg.language or None, summary=item.summary or result.summary,
         other_urls=others, html=result.html, extractor=result.extractor,
+        replacement_ratio=result.replacement_ratio,
     )
     _save_article(run, out, item, data)
 
@@ -436,10 +442,22 @@ def _flush(run: _Run) -> None:
                                                 keep_html_bytes=s.max_kept_html_bytes if s.keep_html else 0)
                 stored.append(o)
                 marks.append(item_repo.ItemMark(r.item.item_id, "done", o.article_id))
+                if r.data.replacement_ratio > CHARSET_SUSPECT_RATIO:
+                    source_repo.add_fetch_attempt(session, **_charset_suspect(run, r))
         item_repo.mark_items(session, marks)
     for r, o in zip(batch, stored, strict=True):
         if o is not None:
             _count(r.out, o)
+
+
+def _charset_suspect(run: _Run, r: _Result) -> dict[str, object]:
+    """The fetch attempt that records a stored page as probably mis-decoded (and counts it)."""
+    assert r.data is not None
+    why = f"{r.data.replacement_ratio:.1%} of the decoded page is U+FFFD: probably a wrong or missing charset"
+    log.warning("%s: %s", r.item.url, why)
+    r.out.charset_suspect += 1
+    return {"source_id": r.out.source_id, "url": r.item.url[:2048], "started_at": run.now, "finished_at": run.now,
+            "outcome": "ok", "error_kind": "charset_suspect", "error": why}
 
 
 def _count(out: SourceOutcome, stored: StoreOutcome) -> None:

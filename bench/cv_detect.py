@@ -63,6 +63,7 @@ def main() -> None:
     ap.add_argument("--extra", type=Path, action="append", default=None)
     ap.add_argument("--parts", nargs="*", default=None, help="only these test parts")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--markdown", action="store_true", help="also print the figures as a Markdown table")
     ap.add_argument("--errors", type=Path, default=None, help="write every held-out error as JSON lines")
     args = ap.parse_args()
     extra = args.extra if args.extra is not None else [ROOT / "tests" / "data" / "eval" / "seeds"]
@@ -87,8 +88,7 @@ def main() -> None:
         rows.append(row(part, s, len(test)))
         errors.extend(s.errors)
         # pooled: group ids are per fold; make them distinct across folds
-        all_preds.extend(p.__class__(**{**p.__dict__, "group": f"{part}:{p.group}" if p.group else None})
-                         if hasattr(p, "__dict__") else _regroup(p, part) for p in preds)
+        all_preds.extend(_regroup(p, part) for p in preds)
         all_gold.extend(gold)
         texts.update(t)
         langs.update(lg)
@@ -105,10 +105,21 @@ def main() -> None:
     print(f"# {time.perf_counter() - started:.0f} s", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps({"folds": rows, "languages": by_lang}, indent=1))
+    if args.markdown:
+        print(markdown([*rows, *by_lang.values()]))
     if args.errors:
         with open(args.errors, "w") as fh:
             for e in errors:
                 fh.write(json.dumps(e, ensure_ascii=False) + "\n")
+
+
+def markdown(rows: list[dict[str, object]]) -> str:
+    cols = ["fold", "docs", "P", "R", "F1", "nato_expansion", "deployments", "posture_1997", "speaker",
+            "speaker_all", "stance", "stance_all", "b3", "alerts", "clusters"]
+    out = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for r in rows:
+        out.append("| " + " | ".join(str(r.get(c, "")) for c in cols) + " |")
+    return "\n".join(out)
 
 
 def _regroup(p, part):

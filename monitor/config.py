@@ -97,6 +97,11 @@ class DetectSettings:
     actors_file: str = setting("", "TOML file with [[actors]]; empty = the built-in defaults")
     use_context: bool = setting(True, "Use the previous sentence as context")
     group_threshold: float = setting(0.0, "Similarity for a repeat; 0 = the built-in default")
+    alert_narrative: bool = setting(
+        False,
+        "Alert on the author's own narrative too (statements with no speaker); by default they are "
+        "stored as statements but open no group and raise no alert",
+    )
     batch_size: int = setting(50, "Articles per detection task of a pipeline run (one transaction per article)")
     model: str = setting(
         "",

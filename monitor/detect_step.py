@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor.detect.article import Resources, SentenceResult, analyse_text
-from monitor.detect.dedup import DEFAULT_THRESHOLD, assign_groups, speaker_key
+from monitor.detect.dedup import DEFAULT_THRESHOLD, assign_groups, grouping_items
 from monitor.detect.learned import analyse_with_model
 from monitor.detect.model import DetectorModel, load_model
 from monitor.detect.resources import load_actors, load_demands
@@ -145,18 +145,12 @@ def detect_article(
             kept = {}
         text, language = repo.article_text(session, article_id)
         results = detector.analyse(text, language, use_context=m.settings.detect.use_context)
-        items = [
-            (
-                r.segment.text,
-                r.labels,
-                speaker_key(r.speaker.name if r.speaker else None, f"article:{article_id}"),
-                k > 0 and any(mt.context_from == k - 1 for mt in r.matches),
-                r.concepts,
-            )
-            for k, r in enumerate(results)
-        ]
+        items = grouping_items(results, f"article:{article_id}", alert_narrative=m.settings.detect.alert_narrative)
         index = repo.SqlGroupIndex(session, article_id, results, detector.version, kept)
         grouped = assign_groups(items, index, now, threshold)
+        for k, (r, item) in enumerate(zip(results, items, strict=True)):
+            if r.labels and not item[1]:
+                index.add_ungrouped(k, now)
     report.articles += 1
     report.statements += len(grouped)
     report.new_groups += sum(g.is_new for g in grouped)

@@ -29,6 +29,7 @@ def test_eval_json_meets_targets(tmp_path: Path) -> None:
             "rules",
             "--json",
         ],
+        env={"MONITOR_DETECT_ALERT_NARRATIVE": "true"},
     )
     assert result.exit_code == 0, result.output
     scores = json.loads(result.output)

@@ -34,7 +34,8 @@ def scores() -> Scores:
     actors = load_actors(tomllib.loads((data / "actors.toml").read_text())["actors"], "actors.toml")
     gold = load_gold(GOLD.read_text(encoding="utf-8").splitlines(), str(GOLD))
     texts = {doc: (DOCS / f"{doc}.txt").read_text(encoding="utf-8") for doc in sorted({g.doc for g in gold})}
-    return evaluate_texts(gold, texts, Resources(demands, actors), NOW)
+    # the rule layer attributes fewer statements: its gate counts the author's narrative as alerting
+    return evaluate_texts(gold, texts, Resources(demands, actors), NOW, alert_narrative=True)
 
 
 def test_every_gold_sentence_is_found(scores: Scores) -> None:

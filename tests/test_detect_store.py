@@ -50,7 +50,11 @@ def test_repeats_record_what_they_matched(settings: Settings) -> None:
         ingest_paths(m, [SEEDS], NOW)
         detect_articles(m, NOW)
         with m.session() as s:
-            repeats = list(s.scalars(select(Statement).where(Statement.is_new.is_(False))))
+            repeats = list(
+                s.scalars(select(Statement).where(Statement.is_new.is_(False), Statement.group_id.is_not(None)))
+            )
+            narrative = list(s.scalars(select(Statement).where(Statement.group_id.is_(None))))
             alerts = list(s.scalars(select(Alert)))
         assert repeats and all(r.evidence and r.evidence["repeat_of"]["reason"] for r in repeats)
+        assert all(n.speaker is None and n.evidence["repeat_of"] is None for n in narrative)
         assert all(a.evidence and a.evidence["demands"] and a.evidence["speaker_cue"] for a in alerts)

@@ -23,11 +23,15 @@ import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 from monitor.detect.resources import normalise
 
+if TYPE_CHECKING:
+    from monitor.detect.article import SentenceResult
+
 __all__ = [
+    "grouping_items",
     "Candidate",
     "Fingerprint",
     "GroupDecision",
@@ -642,6 +646,30 @@ def assign_groups(
         if k <= 1 and not text.rstrip().endswith(_CLOSING):
             headline = (fp, statement_id, group_id, k)
     return out
+
+
+def grouping_items(
+    results: Sequence[SentenceResult], scope: str, *, alert_narrative: bool = False
+) -> list[tuple[str, tuple[str, ...], str, bool, tuple[str, ...]]]:
+    """The :func:`assign_groups` items of one article's sentences (``scope`` names the article).
+
+    The author's own narrative (no speaker) is an official's statement of nobody: unless
+    ``alert_narrative``, it gets empty labels here, so it opens no group and raises no alert
+    (it is still stored as a labelled statement, without a group)."""
+    items = []
+    for k, r in enumerate(results):
+        narrative = r.speaker is None
+        labels = r.labels if (alert_narrative or not narrative) else ()
+        items.append(
+            (
+                r.segment.text,
+                labels,
+                speaker_key(r.speaker.name if r.speaker else None, scope),
+                k > 0 and any(m.context_from == k - 1 for m in r.matches),
+                r.concepts,
+            )
+        )
+    return items
 
 
 def fingerprint_to_json(fp: Fingerprint) -> dict[str, object]:

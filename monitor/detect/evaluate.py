@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.detect.article import Resources, analyse_text
-from monitor.detect.dedup import DEFAULT_THRESHOLD, MemoryIndex, assign_groups, speaker_key
+from monitor.detect.dedup import DEFAULT_THRESHOLD, MemoryIndex, assign_groups, grouping_items
 from monitor.detect.learned import analyse_with_model
 from monitor.detect.model import DetectorModel
 from monitor.detect.resources import Actor, normalise
@@ -295,6 +295,7 @@ def predict_texts(
     threshold: float = DEFAULT_THRESHOLD,
     model: DetectorModel | None = None,
     languages: Mapping[str, str] | None = None,
+    alert_narrative: bool = False,
 ) -> list[PredictedSentence]:
     """Run detection and in-memory grouping over documents in name order (the order they are 'seen');
     with ``model`` the learned layer labels the sentences, else the rule layer alone."""
@@ -306,16 +307,7 @@ def predict_texts(
             results = analyse_with_model(texts[doc], resources, model, language=langs.get(doc, ""))
         else:
             results = analyse_text(texts[doc], resources, language=langs.get(doc, ""))
-        items = [
-            (
-                r.segment.text,
-                r.labels,
-                speaker_key(r.speaker.name if r.speaker else None, doc),
-                k > 0 and any(m.context_from == k - 1 for m in r.matches),
-                r.concepts,
-            )
-            for k, r in enumerate(results)
-        ]
+        items = grouping_items(results, doc, alert_narrative=alert_narrative)
         groups = {g.position: g.group_id for g in assign_groups(items, index, now, threshold)}
         for k, r in enumerate(results):
             group = groups.get(k)
@@ -342,8 +334,11 @@ def evaluate_texts(
     threshold: float = DEFAULT_THRESHOLD,
     model: DetectorModel | None = None,
     languages: Mapping[str, str] | None = None,
+    alert_narrative: bool = False,
 ) -> Scores:
     """Detection plus scoring for the documents in ``texts`` (the gold rows of other documents are ignored)."""
     subset = [g for g in gold if g.doc in texts]
-    preds = predict_texts(texts, resources, now, threshold=threshold, model=model, languages=languages)
+    preds = predict_texts(
+        texts, resources, now, threshold=threshold, model=model, languages=languages, alert_narrative=alert_narrative
+    )
     return score(subset, preds, texts, same_speaker_by(resources.actors))

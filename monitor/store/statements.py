@@ -22,9 +22,11 @@ from monitor.detect.dedup import (
     Fingerprint,
     GroupDecision,
     blocking_keys,
+    fingerprint,
     fingerprint_from_json,
     fingerprint_to_json,
     lookup_keys,
+    speaker_key,
 )
 from monitor.store.db import insert_for
 from monitor.store.models import Alert, Article, GroupKey, Statement, StatementGroup
@@ -204,6 +206,17 @@ class SqlGroupIndex:
         statement_id = self._add_statement(result, fp, group_id, now, opened, repeat)
         return statement_id, group_id
 
+    def add_ungrouped(self, position: int, now: datetime) -> int:
+        """Store a labelled statement that belongs to no group (the author's own narrative)."""
+        result = self.results[position]
+        before = self.kept.get((result.segment.start, result.segment.end))
+        if before is not None:  # re-detection: a sentence that was in a group keeps it
+            fp = fingerprint(result.segment.text, result.labels, speaker_key(None, f"article:{self.article_id}"))
+            return self._detected_again(result, fp, before, now)[0]
+        values = _statement_values(result, self.version)
+        values["evidence"] = {**values["evidence"], "repeat_of": None, "group": "none: the author's own narrative"}
+        return self._insert(result, None, now, False, None, values)
+
     def _detected_again(
         self, result: SentenceResult, fp: Fingerprint, before: tuple[int, int], now: datetime
     ) -> tuple[int, int]:
@@ -221,7 +234,7 @@ class SqlGroupIndex:
     def _insert(
         self,
         result: SentenceResult,
-        group_id: int,
+        group_id: int | None,
         now: datetime,
         is_new: bool,
         similarity: float | None,

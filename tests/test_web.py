@@ -222,3 +222,13 @@ def test_web_refuses_other_addresses_without_a_token(tmp_path: Path, args: list[
                                 env={"MONITOR_WEB_TOKEN": "", **env})
     assert result.exit_code == 2 and message in result.stderr
     assert not (tmp_path / "m.db").exists()  # refused before opening anything
+
+
+def test_the_server_socket_has_no_nagle_delay() -> None:
+    from monitor.web.server import bind
+
+    sock = bind("127.0.0.1", 0)
+    try:  # asyncio sets TCP_NODELAY on accepted connections only for IPPROTO_TCP sockets
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()

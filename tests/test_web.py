@@ -164,8 +164,15 @@ def alert_status_in(settings: Settings, alert_id: int) -> str:
         return alert_status(m, alert_id)
 
 
-def test_responses_are_locked_down(sample_server: tuple[str, Sample, Settings]) -> None:
-    url, s, _ = sample_server
+def test_responses_are_locked_down(tmp_path: Path) -> None:
+    settings = alert_settings(tmp_path, f"sqlite:///{tmp_path / 'monitor.db'}")  # headers: one backend is enough
+    with open_monitor(settings) as m:
+        s = add_sample(m)
+    with web_server(settings) as url:
+        _check_locked_down(url, s)
+
+
+def _check_locked_down(url: str, s: Sample) -> None:
     for path in ("/", f"/alerts/{s.lavrov}", "/sources", "/static/web.css", "/nope", "/?page=x"):
         response = httpx.get(url + path)
         csp = response.headers["content-security-policy"]
@@ -177,8 +184,8 @@ def test_responses_are_locked_down(sample_server: tuple[str, Sample, Settings]) 
     assert httpx.get(url + "/alerts/999999").status_code == 404
 
 
-def test_token_protects_every_page(tmp_path: Path, db_url: str) -> None:
-    settings = alert_settings(tmp_path, db_url)
+def test_token_protects_every_page(tmp_path: Path) -> None:
+    settings = alert_settings(tmp_path, f"sqlite:///{tmp_path / 'monitor.db'}")
     token = "s3cret-token-for-tests-0123456789"
     with web_server(settings, token=token) as url, httpx.Client() as client:
         first = client.get(url + "/sources")

@@ -239,3 +239,32 @@ def test_the_server_socket_has_no_nagle_delay() -> None:
         assert sock.proto == socket.IPPROTO_TCP
     finally:
         sock.close()
+
+
+def test_pages_read_while_a_writer_holds_sqlite_and_a_blocked_change_says_why(tmp_path: Path) -> None:
+    import sqlite3
+
+    from monitor.config import load_settings
+    from tests.conftest import write_config
+
+    path = tmp_path / "monitor.db"
+    settings = load_settings(write_config(tmp_path, f"sqlite:///{path}", seeds=False),
+                             env={"MONITOR_DATABASE_BUSY_TIMEOUT_S": "1"})
+    with open_monitor(settings) as m:
+        s = add_sample(m)
+    with web_server(settings) as url, httpx.Client(timeout=60) as client:
+        token = page_csrf(client, url + "/")
+        writer = sqlite3.connect(path, isolation_level=None)  # e.g. `monitor run` storing a batch
+        try:
+            writer.execute("BEGIN IMMEDIATE")
+            writer.execute("UPDATE alert SET mute_reason = 'pending' WHERE id = ?", (s.old,))
+            assert row_ids(client.get(url + "/").text)[-1] == s.old  # a snapshot, not a wait
+            assert client.get(f"{url}/alerts/{s.old}").status_code == 200
+            blocked = client.post(url + "/alerts/triage", headers={"origin": url},
+                                  data={"csrf": token, "action": "acknowledge", "id": str(s.old)})
+            assert blocked.status_code == 503 and "database is locked" in blocked.text
+            assert "Traceback" not in blocked.text
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+    assert alert_status_in(settings, s.old) == "new"

@@ -3,12 +3,13 @@
     python bench/bench_hostile.py [--repeat 3] [--only feed-50k ...]
 
 Each case runs in a fresh Python process (so its peak memory is its own): the input is built
-by the parent and handed over as a file, the child imports what it needs, reads the file, notes
-its resident memory (with the libraries the code imports lazily already loaded), runs the case once and reports the wall time and the peak RSS above that
-baseline (``ru_maxrss`` minus the RSS before the call). Cases run one after another, ``--repeat``
-times each, interleaved (case A, B, ..., A, B, ...), so a load change on this shared machine hits
-every case alike; the median is printed with the spread. Figures go to bench/RESULTS.md
-("Hostile and huge inputs").
+by the parent and handed over as a file; the child imports what it needs (the libraries the
+code imports lazily included), reads the file, notes its resident memory, runs the case once
+and reports the wall time, its CPU time (less sensitive to other load on the machine) and the
+peak RSS above that baseline (``ru_maxrss`` minus the RSS before the call). Cases run
+``--repeat`` times each, interleaved (case A, B, ..., A, B, ...), so a load change on this
+shared machine hits every case alike; the median is printed with the spread. Figures go to
+bench/RESULTS.md ("Hostile and huge inputs").
 """
 
 from __future__ import annotations
@@ -108,11 +109,11 @@ def rss_kib():
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * 4
 before = rss_kib()
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 {code}
-elapsed = time.perf_counter() - started
+elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({{"s": elapsed, "peak_over_kib": peak - before}}))
+print(json.dumps({{"s": elapsed, "cpu_s": cpu, "peak_over_kib": peak - before}}))
 """
 
 
@@ -147,14 +148,15 @@ def main() -> None:
         for _ in range(args.repeat):
             for name in args.only:
                 results[name].append(run_case(name, paths[name]))
-        print("| case | input | median s (min-max) | peak RSS over baseline, median MB |")
-        print("|---|---|---|---|")
+        print("| case | input | wall s, median (min-max) | CPU s, median | peak RSS over baseline, median MB |")
+        print("|---|---|---|---|---|")
         for name in args.only:
             secs = [r["s"] for r in results[name]]
+            cpu = [r["cpu_s"] for r in results[name]]
             mem = [r["peak_over_kib"] / 1024 for r in results[name]]
             size = paths[name].stat().st_size
             print(f"| {name}: {CASES[name][0]} | {size / 1e6:.1f} MB | {statistics.median(secs):.2f} "
-                  f"({min(secs):.2f}-{max(secs):.2f}) | {statistics.median(mem):.0f} |")
+                  f"({min(secs):.2f}-{max(secs):.2f}) | {statistics.median(cpu):.2f} | {statistics.median(mem):.0f} |")
 
 
 if __name__ == "__main__":

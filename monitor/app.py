@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config import Settings
-from monitor.store.db import ensure_schema, make_engine, make_sessionmaker, storage_errors
+from monitor.store.db import READ_ONLY, ensure_schema, make_engine, make_sessionmaker, storage_errors
 
 
 @dataclass
@@ -25,6 +25,13 @@ class Monitor:
     def session(self, what: str = "database work") -> Iterator[Session]:
         """A transaction: committed on success, rolled back on error; DB failures -> StorageError."""
         with storage_errors(what), self._sessions.begin() as session:
+            yield session
+
+    @contextmanager
+    def reading(self, what: str = "reading") -> Iterator[Session]:
+        """A transaction that only reads: on SQLite it takes no write lock, so it neither waits
+        for a running writer nor holds one up (pages of ``monitor web``). Rolled back at the end."""
+        with storage_errors(what), self._sessions(bind=self.engine.execution_options(**{READ_ONLY: True})) as session:
             yield session
 
     def close(self) -> None:

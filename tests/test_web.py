@@ -164,8 +164,15 @@ def alert_status_in(settings: Settings, alert_id: int) -> str:
         return alert_status(m, alert_id)
 
 
-def test_responses_are_locked_down(sample_server: tuple[str, Sample, Settings]) -> None:
-    url, s, _ = sample_server
+def test_responses_are_locked_down(tmp_path: Path) -> None:
+    settings = alert_settings(tmp_path, f"sqlite:///{tmp_path / 'monitor.db'}")  # headers: one backend is enough
+    with open_monitor(settings) as m:
+        s = add_sample(m)
+    with web_server(settings) as url:
+        _check_locked_down(url, s)
+
+
+def _check_locked_down(url: str, s: Sample) -> None:
     for path in ("/", f"/alerts/{s.lavrov}", "/sources", "/static/web.css", "/nope", "/?page=x"):
         response = httpx.get(url + path)
         csp = response.headers["content-security-policy"]
@@ -177,8 +184,8 @@ def test_responses_are_locked_down(sample_server: tuple[str, Sample, Settings]) 
     assert httpx.get(url + "/alerts/999999").status_code == 404
 
 
-def test_token_protects_every_page(tmp_path: Path, db_url: str) -> None:
-    settings = alert_settings(tmp_path, db_url)
+def test_token_protects_every_page(tmp_path: Path) -> None:
+    settings = alert_settings(tmp_path, f"sqlite:///{tmp_path / 'monitor.db'}")
     token = "s3cret-token-for-tests-0123456789"
     with web_server(settings, token=token) as url, httpx.Client() as client:
         first = client.get(url + "/sources")
@@ -222,3 +229,42 @@ def test_web_refuses_other_addresses_without_a_token(tmp_path: Path, args: list[
                                 env={"MONITOR_WEB_TOKEN": "", **env})
     assert result.exit_code == 2 and message in result.stderr
     assert not (tmp_path / "m.db").exists()  # refused before opening anything
+
+
+def test_the_server_socket_has_no_nagle_delay() -> None:
+    from monitor.web.server import bind
+
+    sock = bind("127.0.0.1", 0)
+    try:  # asyncio sets TCP_NODELAY on accepted connections only for IPPROTO_TCP sockets
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
+
+
+def test_pages_read_while_a_writer_holds_sqlite_and_a_blocked_change_says_why(tmp_path: Path) -> None:
+    import sqlite3
+
+    from monitor.config import load_settings
+    from tests.conftest import write_config
+
+    path = tmp_path / "monitor.db"
+    settings = load_settings(write_config(tmp_path, f"sqlite:///{path}", seeds=False),
+                             env={"MONITOR_DATABASE_BUSY_TIMEOUT_S": "1"})
+    with open_monitor(settings) as m:
+        s = add_sample(m)
+    with web_server(settings) as url, httpx.Client(timeout=60) as client:
+        token = page_csrf(client, url + "/")
+        writer = sqlite3.connect(path, isolation_level=None)  # e.g. `monitor run` storing a batch
+        try:
+            writer.execute("BEGIN IMMEDIATE")
+            writer.execute("UPDATE alert SET mute_reason = 'pending' WHERE id = ?", (s.old,))
+            assert row_ids(client.get(url + "/").text)[-1] == s.old  # a snapshot, not a wait
+            assert client.get(f"{url}/alerts/{s.old}").status_code == 200
+            blocked = client.post(url + "/alerts/triage", headers={"origin": url},
+                                  data={"csrf": token, "action": "acknowledge", "id": str(s.old)})
+            assert blocked.status_code == 503 and "database is locked" in blocked.text
+            assert "Traceback" not in blocked.text
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+    assert alert_status_in(settings, s.old) == "new"

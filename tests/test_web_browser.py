@@ -18,10 +18,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import update
 
 from monitor.app import open_monitor
 from monitor.cli import main
 from monitor.config import Settings
+from monitor.store.models import Alert, Statement
 from tests.alert_fixtures import add_alert, alert_settings, alert_status
 from tests.web_fixtures import NOW, Sample, add_sample, web_process
 
@@ -32,6 +34,8 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 XSS_TITLE = '<script>window.__xss = "title"</script><img src=x onerror="window.__xss = \'img\'">'
 XSS_TEXT = 'NATO said <script>window.__xss = "text"</script> and <a href="javascript:window.__xss=1">click</a>.'
 XSS_URL = "javascript:window.__xss='url'"
+XSS_EVIDENCE = {"<b>cue</b>": ["<script>window.__xss = 'evidence'</script>", {"weight": 0.123456, "link": XSS_URL}],
+                "score": 2.5, "flags": [True, None], "deep": {"a": {"b": {"c": {"d": {"e": "<i>deep</i>"}}}}}}
 
 
 @pytest.fixture(scope="session")
@@ -75,6 +79,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         sample = add_sample(m)
         xss = add_alert(m, NOW, speaker="<b>Bold</b> Speaker", title=XSS_TITLE, text=XSS_TEXT, url=XSS_URL,
                         outlet="<i>Outlet</i>")
+        with m.session() as s:  # evidence of any shape, with markup in its keys and values
+            s.execute(update(Alert).where(Alert.id == xss).values(evidence=XSS_EVIDENCE))
+            s.execute(update(Statement).where(Statement.text == XSS_TEXT).values(evidence=XSS_EVIDENCE,
+                                                                                 speaker_cue="<u>cue</u>"))
     env = {k: v for k, v in os.environ.items() if k != "MONITOR_WEB_TOKEN"}
     with web_process(Path(settings.config_path or ""), env=env) as url:
         yield Site(url, settings, sample, xss)
@@ -173,6 +181,9 @@ def test_script_and_javascript_links_show_as_text_and_run_nothing(browser: Any, 
         for a in browser.find_elements(By.CSS_SELECTOR, "a[target=_blank]"):
             assert set((a.get_attribute("rel") or "").split()) >= {"noopener", "noreferrer"}
     assert XSS_TITLE in browser.find_element(By.ID, "sources").text
+    page = browser.find_element(By.TAG_NAME, "main").text
+    assert "<b>cue</b>" in page and "<script>window.__xss = 'evidence'</script>" in page and "0.123" in page
+    assert browser.find_element(By.ID, "speaker-cue").text == "<u>cue</u>"
     assert not browser.find_elements(By.CSS_SELECTOR, "main script, main img")
 
 

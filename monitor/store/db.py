@@ -63,10 +63,16 @@ def _sqlite_engine(parsed: Any, busy_timeout_s: float, echo: bool) -> Engine:
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
         # IMMEDIATE: take the write lock when the transaction starts, so a concurrent writer waits
-        # (busy_timeout) instead of failing on a read-to-write upgrade with "database is locked"
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # (busy_timeout) instead of failing on a read-to-write upgrade with "database is locked".
+        # A read-only transaction (Monitor.reading) takes no lock: under WAL it reads a snapshot
+        # while a writer works, and it never holds up a writer.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
+
+
+#: execution option of the connections of read-only transactions
+READ_ONLY = "monitor_read_only"
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -162,6 +162,14 @@ class Pages:
     # --- helpers ---
 
     async def _read(self, what: str, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(session, *args)`` in a worker thread, in a read-only transaction."""
+        def work() -> T:
+            with self.monitor.reading(what) as s:
+                return fn(s, *args)
+        return await run_in_threadpool(work)
+
+    async def _write(self, what: str, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(session, *args)`` in a worker thread, in a transaction committed at the end."""
         def work() -> T:
             with self.monitor.session(what) as s:
                 return fn(s, *args)
@@ -252,7 +260,7 @@ class Pages:
             raise BadRequest("id: alert ids are whole numbers")
         reason = " ".join(fields.get("reason", "").split())[:MAX_REASON] or None
         ids = [int(v) for v in raw_ids]
-        changes = await self._read(f"{action} alerts", lambda s: alert_repo.change_alerts(
+        changes = await self._write(f"{action} alerts", lambda s: alert_repo.change_alerts(
             s, ids, action, utc_now(), reason if action == "mute" else None, actor="web"))
         changed = sum(1 for c in changes if c.values)
         target = _safe_next(fields.get("next"))

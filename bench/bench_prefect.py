@@ -15,8 +15,9 @@ folder. The machine may be shared, so every comparison is made of pairs taken mo
 - ``overhead``: ``--pairs`` pairs, each a library run (``run_pipeline`` in this process) and a
   flow run (the ``pipeline`` flow in this process, on a temporary server started once before,
   heartbeats off as in ``monitor run``) over the same articles, each into its own new database;
-  the order inside a pair alternates. Reported: the median of the paired differences, as a share
-  of the library run, and their spread.
+  the order inside a pair alternates. Reported for wall time and for CPU time (this process's
+  threads plus the temporary server's, which a loaded machine distorts less): the median of the
+  paired differences, as a share of the library run, and their spread.
 - ``memory``: one ``monitor run`` over n new articles (``--server temporary``, the default, or
   ``--server serve``: reusing the server of a running ``monitor serve``), the run's process tree
   sampled every 0.2 s; each process's peak RSS is its kernel high-water mark (``VmHWM``).
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import signal
 import statistics
 import subprocess
@@ -77,13 +79,18 @@ def _load() -> str:
 # --- startup ------------------------------------------------------------------------------------
 
 
-def _timed_run(cmd: list[str], env: dict[str, str]) -> tuple[float, str]:
+def _timed_run(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds (user + system of the run and of the processes it waited for,
+    such as its temporary server) and the first line of the output."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = subprocess.run(cmd, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr[-3000:]}")
-    return wall, done.stdout.splitlines()[0]
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, done.stdout.splitlines()[0]
 
 
 def _start_serve(cfg: Path, env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
@@ -109,26 +116,31 @@ def startup(runs: int, seeds: Path, port: int) -> None:
         temp_env = _env(PREFECT_HOME=str(work / "prefect-temporary"))
         served_env = _env(PREFECT_HOME=str(work / "prefect-served"))
         print(f"load before: {_load()}")
-        wall, line = _timed_run(cmd, temp_env)
-        print(f"first run (fresh PREFECT_HOME, 5 new articles): {wall:.1f} s  [{line}]", flush=True)
+        wall, cpu, line = _timed_run(cmd, temp_env)
+        print(f"first run (fresh PREFECT_HOME, 5 new articles): {wall:.1f} s wall, {cpu:.1f} s CPU  [{line}]",
+              flush=True)
         serve = _start_serve(cfg, served_env, port)
         try:
-            temporary, reused = [], []
+            times: dict[str, list[tuple[float, float]]] = {"temporary": [], "reused": []}
             for i in range(runs):
                 order = [("temporary", temp_env), ("reused", served_env)]
                 for label, env in order if i % 2 == 0 else order[::-1]:
-                    wall, line = _timed_run(cmd, env)
+                    wall, cpu, line = _timed_run(cmd, env)
                     expected = "a temporary one" if label == "temporary" else "started by `monitor serve`"
                     assert expected in line, line
-                    (temporary if label == "temporary" else reused).append(wall)
-                print(f"pair {i + 1}: temporary {temporary[-1]:.2f} s, reused {reused[-1]:.2f} s, load {_load()}",
-                      flush=True)
+                    times[label].append((wall, cpu))
+                t, r = times["temporary"][-1], times["reused"][-1]
+                print(f"pair {i + 1}: temporary {t[0]:.2f} s wall / {t[1]:.2f} s CPU, reused {r[0]:.2f} s wall / "
+                      f"{r[1]:.2f} s CPU, load {_load()}", flush=True)
         finally:
             serve.send_signal(signal.SIGTERM)
             serve.wait(timeout=120)
-        print(f"nothing to do, temporary server (warm PREFECT_HOME): {_spread(temporary)}")
-        print(f"nothing to do, reusing the server of `monitor serve`: {_spread(reused)}")
-        print(f"paired difference temporary - reused: {_spread([t - r for t, r in zip(temporary, reused)])}")
+        for k, what in ((0, "wall"), (1, "CPU")):
+            temporary, reused = [t[k] for t in times["temporary"]], [r[k] for r in times["reused"]]
+            print(f"[{what}] nothing to do, temporary server (warm PREFECT_HOME): {_spread(temporary)}")
+            print(f"[{what}] nothing to do, reusing the server of `monitor serve`: {_spread(reused)}")
+            print(f"[{what}] paired difference temporary - reused: "
+                  f"{_spread([t - r for t, r in zip(temporary, reused, strict=True)])}")
         print(f"load after: {_load()}")
 
 
@@ -155,41 +167,61 @@ def overhead(n: int, pairs: int, seeds: Path) -> None:
         def warm_up() -> None:
             """Starts the temporary server (not part of the figures)."""
 
-        def one(label: str) -> float:
+        def one(label: str) -> tuple[float, float]:
+            """Wall and CPU seconds (this process, all threads, plus the temporary server)."""
             cfg = write_config(work, corpus, label)
             os.environ["MONITOR_CONFIG"] = str(cfg)
             with open_monitor(load_settings(cfg)):  # schema created outside the timing
                 pass
-            t0 = time.perf_counter()
+            cpu0, server0, t0 = time.process_time(), _children_cpu(), time.perf_counter()
             if label.startswith("library"):
                 with open_monitor(load_settings(cfg)) as m:
                     s: dict[str, Any] = run_pipeline(m, utc_now(), send_digest=False).as_dict()
             else:
                 s = pipeline(send_digest=False)
             wall = time.perf_counter() - t0
+            cpu = time.process_time() - cpu0 + _children_cpu() - server0
             assert len(s["new_articles"]) == n and s["detected_articles"] == n, s["errors"][:3]
-            return wall
+            return wall, cpu
 
         print(f"load before: {_load()}")
         with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
             warm_up()
-            lib, pre = [], []
+            runs: dict[str, list[tuple[float, float]]] = {"library": [], "flow": []}
             for i in range(pairs):
                 order = ["library", "flow"] if i % 2 == 0 else ["flow", "library"]
                 for label in order:
-                    (lib if label == "library" else pre).append(one(f"{label}-{i}"))
-                print(f"pair {i + 1} ({' then '.join(order)}): library {lib[-1]:.2f} s, flow {pre[-1]:.2f} s, "
-                      f"flow - library {pre[-1] - lib[-1]:+.2f} s ({100 * (pre[-1] - lib[-1]) / lib[-1]:+.1f} %), "
-                      f"load {_load()}", flush=True)
-        diffs = [p - q for p, q in zip(pre, lib)]
-        shares = [100 * (p - q) / q for p, q in zip(pre, lib)]
+                    runs[label].append(one(f"{label}-{i}"))
+                (lw, lc), (fw, fc) = runs["library"][-1], runs["flow"][-1]
+                print(f"pair {i + 1} ({' then '.join(order)}): library {lw:.2f} s wall / {lc:.2f} s CPU, "
+                      f"flow {fw:.2f} s wall / {fc:.2f} s CPU; flow - library {100 * (fw - lw) / lw:+.1f} % wall, "
+                      f"{100 * (fc - lc) / lc:+.1f} % CPU; load {_load()}", flush=True)
         print(f"{n} articles, {pairs} pairs")
-        print(f"library: {_spread(lib)}")
-        print(f"flow:    {_spread(pre)}")
-        print(f"paired difference flow - library: {_spread(diffs)}")
-        print(f"paired difference as a share of the library run: {_spread(shares, '%', 1)}; "
-              f"per article {1000 * statistics.median(diffs) / n:+.2f} ms (median)")
+        for k, what in ((0, "wall"), (1, "CPU")):
+            lib, pre = [r[k] for r in runs["library"]], [r[k] for r in runs["flow"]]
+            diffs = [p - q for p, q in zip(pre, lib, strict=True)]
+            shares = [100 * (p - q) / q for p, q in zip(pre, lib, strict=True)]
+            print(f"[{what}] library: {_spread(lib)}")
+            print(f"[{what}] flow:    {_spread(pre)}")
+            print(f"[{what}] paired difference flow - library: {_spread(diffs)}")
+            print(f"[{what}] paired difference as a share of the library run: {_spread(shares, '%', 1)}; "
+                  f"per article {1000 * statistics.median(diffs) / n:+.2f} ms (median)")
         print(f"load after: {_load()}")
+
+
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of this process's live children: the temporary server."""
+    total = 0.0
+    for task in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{task}/children") as f:
+            for pid in f.read().split():
+                try:
+                    with open(f"/proc/{pid}/stat") as st:
+                        fields = st.read().rpartition(")")[2].split()
+                    total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                except OSError:
+                    continue
+    return total
 
 
 # --- memory -------------------------------------------------------------------------------------

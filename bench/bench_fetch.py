@@ -1,6 +1,6 @@
 """Fetch benchmark: articles/s through `monitor fetch` vs trafilatura alone, second run, peak memory.
 
-    python bench/bench_fetch.py [--pages /work/shared/pages] [--urls 1000] [--workers 1 2] [--repeat 3]
+    python bench/bench_fetch.py [--pages ../shared/pages] [--urls 1000] [--workers 1 2] [--repeat 3]
 
 Serves the real pages (``*.html.gz``) from a loopback server behind a generated RSS feed (the
 pages repeated under distinct URLs up to ``--urls``), then, in this one run:
@@ -225,7 +225,8 @@ def bench_once(pages: list[bytes], port: int, n_urls: int, workers: int) -> dict
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--pages", type=Path, default=Path("/work/shared/pages"))
+    ap.add_argument("--pages", type=Path, default=ROOT / ".." / "shared" / "pages",
+                    help="folder of *.html.gz pages (default: ../shared/pages from the repository root)")
     ap.add_argument("--urls", type=int, default=1000)
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--repeat", type=int, default=1, help="rounds; medians are printed at the end")

@@ -41,6 +41,13 @@ def _scheduled_runs(api: str, deployment: str) -> list[dict[str, Any]]:
     return list(resp.json())
 
 
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def _wait_for(what: str, check: Any, proc: subprocess.Popen[str]) -> Any:
     deadline = time.monotonic() + STARTUP_LIMIT_S
     while time.monotonic() < deadline:
@@ -85,7 +92,8 @@ def test_served_schedules_get_runs_from_the_servers_scheduler_and_monitor_run_re
     assert "articles: 5 new" in alone
 
     proc = subprocess.Popen([str(MONITOR), "--config", str(cfg), "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)  # its own process group: nothing it starts outlives the test
     try:
         runs = _wait_for("scheduled run of pipeline/pipeline", lambda: _scheduled_runs(api, "pipeline"), proc)
         digest = _wait_for("scheduled run of pipeline/digest", lambda: _scheduled_runs(api, "digest"), proc)
@@ -97,8 +105,9 @@ def test_served_schedules_get_runs_from_the_servers_scheduler_and_monitor_run_re
         try:
             output, _ = proc.communicate(timeout=90)
         except subprocess.TimeoutExpired:
-            proc.kill()
-            output, _ = proc.communicate()
+            _kill_group(proc)
+            output, _ = proc.communicate(timeout=30)
+        _kill_group(proc)  # a Prefect server child left behind would hold the port (and our pipe)
     # the scheduler service made them (a run created by hand or through the API is not auto-scheduled)
     assert all(r["auto_scheduled"] and "auto-scheduled" in r["tags"] for r in runs + digest), runs[0]
     assert all(r["parameters"] == {"send_digest": False, "sources": None} for r in runs), runs[0]["parameters"]

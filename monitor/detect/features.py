@@ -112,7 +112,6 @@ def sentence_features(doc: DocContext, i: int) -> Features:
     n = len(stems)
     f["len:" + ("1" if n <= 3 else "2" if n <= 8 else "3" if n <= 25 else "4")] = 1.0
     f["first"] = float(i == 0)
-    f["lang:" + doc.language] = 1.0
     if any(c in _QUOTE_CHARS for c in seg.text):
         f["quote"] = 1.0
     if _SPEECH.search(norm):
@@ -242,7 +241,6 @@ def speaker_candidates(doc: DocContext, i: int, labels: Sequence[str]) -> list[C
         none["none|no_candidates"] = 1.0
     if i == 0:
         none["none|headline"] = 1.0
-    none["none|lang:" + doc.language] = 1.0
     out.append(Candidate(None, "none", "neutral", "no attribution: the author's own narrative", none))
     return out
 

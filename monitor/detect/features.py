@@ -85,6 +85,7 @@ class DocContext:
     language: str
     name_counts: Counter[str]  # how many sentences mention each speaker candidate
     surnames: dict[str, str]  # last word of a full name (folded) -> the full name
+    excluded: Sequence[Sequence[tuple[str, str]]] = ()  # exclusion cues matched: (demand, cue name)
 
 
 def sentence_features(doc: DocContext, i: int) -> Features:
@@ -98,6 +99,9 @@ def sentence_features(doc: DocContext, i: int) -> Features:
         f[f"b:{a}_{b}"] = 1.0
     _lexicon(f, "", doc.own[i])
     _lexicon(f, "ctx", doc.ctx[i], cues=False)
+    if doc.excluded:
+        for demand, cue in doc.excluded[i]:
+            f[f"excl:{demand}:{cue}"] = 1.0
     if i > 0:
         _lexicon(f, "prev", doc.own[i - 1], cues=False)
         if doc.segments[i - 1].line != seg.line:

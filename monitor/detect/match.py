@@ -20,7 +20,15 @@ from typing import Final
 from monitor.detect.resources import Cue, Demand, Term, normalise
 from monitor.detect.segment import Segment
 
-__all__ = ["KEY_REFERENCE", "CueHit", "Match", "exclusions", "match_demands", "match_sentence", "quote_states"]
+__all__ = [
+    "KEY_REFERENCE",
+    "CueHit",
+    "Match",
+    "exclusions",
+    "match_demands",
+    "match_sentence",
+    "quote_states",
+]
 
 MAX_MATCH_CHARS: Final = 2_000  # longer "sentences" (unpunctuated dumps) are matched on a prefix
 

@@ -89,6 +89,7 @@ class DocContext:
     language: str
     name_counts: Counter[str]  # how many sentences mention each speaker candidate
     surnames: dict[str, str]  # last word of a full name (folded) -> the full name
+    excluded: Sequence[Sequence[tuple[str, str]]] = ()  # exclusion cues matched: (demand, cue name)
 
 
 def sentence_features(doc: DocContext, i: int) -> Features:
@@ -102,6 +103,9 @@ def sentence_features(doc: DocContext, i: int) -> Features:
         f[f"b:{a}_{b}"] = 1.0
     _lexicon(f, "", doc.own[i])
     _lexicon(f, "ctx", doc.ctx[i], cues=False)
+    if doc.excluded:
+        for demand, cue in doc.excluded[i]:
+            f[f"excl:{demand}:{cue}"] = 1.0
     if i > 0:
         _lexicon(f, "prev", doc.own[i - 1], cues=False)
         if doc.segments[i - 1].line != seg.line:
@@ -116,7 +120,6 @@ def sentence_features(doc: DocContext, i: int) -> Features:
     n = len(stems)
     f["len:" + ("1" if n <= 3 else "2" if n <= 8 else "3" if n <= 25 else "4")] = 1.0
     f["first"] = float(i == 0)
-    f["lang:" + doc.language] = 1.0
     if any(c in _QUOTE_CHARS for c in seg.text):
         f["quote"] = 1.0
     if _SPEECH.search(norm):
@@ -132,7 +135,8 @@ def sentence_features(doc: DocContext, i: int) -> Features:
 
 # "This was stated by ...", "Об этом заявил ...": an attribution of the sentence before, no claim of its own
 _POINTER: Final = re.compile(
-    r"^\W*(?:(?:this|that|it) (?:was|is|has been) (?:\w+ )?(?:said|stated|announced|reported|noted|written|declared)"
+    r"^\W*(?:(?:this|that|it) (?:was|is|has been) (?:\w+ )?"
+    r"(?:said|stated|announced|reported|noted|written|declared)"
     r"|об этом|как (?:заявил|сообщил|отметил)\w*|(?:this|that) was the (?:message|view|position))"
 )
 
@@ -214,8 +218,7 @@ def speaker_candidates(doc: DocContext, i: int, labels: Sequence[str]) -> list[C
     if top is not None:
         add(top[0], top[1], top[2], "the document's most mentioned person")["top_person"] = 1.0
     if _DRAFT.search(norm) or (i > 0 and _DRAFT.search(normalise(doc.segments[i - 1].text[:2_000]))):
-        f = add(*DRAFT_OWNER, "content of the draft treaties")
-        f["draft_owner"] = 1.0
+        add(*DRAFT_OWNER, "content of the draft treaties")["draft_owner"] = 1.0
     shape = _sentence_shape(doc, i, norm, rule)
     out: list[Candidate] = []
     for c in found.values():
@@ -246,7 +249,6 @@ def speaker_candidates(doc: DocContext, i: int, labels: Sequence[str]) -> list[C
         none["none|no_candidates"] = 1.0
     if i == 0:
         none["none|headline"] = 1.0
-    none["none|lang:" + doc.language] = 1.0
     out.append(Candidate(None, "none", "neutral", "no attribution: the author's own narrative", none))
     return out
 
@@ -388,6 +390,16 @@ def stance_features(
         f[f"{side}|rule:{rule_stance}"] = 1.0
     if speaker is not None:
         f["kind:" + speaker.kind] = 1.0
+    # the sides around the sentence, so a wrong speaker choice does not decide the stance alone
+    rule = doc.speakers[i]
+    if rule is not None:
+        f["rule_side:" + rule.side] = 1.0
+    prev = next((doc.speakers[k] for k in range(i - 1, max(-1, i - 4), -1) if doc.speakers[k] is not None), None)
+    if prev is not None:
+        f["prev_side:" + prev.side] = 1.0
+    for m in doc.mentions[i]:
+        if m.known and m.kind in _SPEAKER_KINDS:
+            f["mention_side:" + m.side] = 1.0
     return f
 
 

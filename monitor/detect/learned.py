@@ -25,7 +25,7 @@ from monitor.detect.features import (
     word_stems,
 )
 from monitor.detect.lang import detect_language
-from monitor.detect.match import Match, match_demands, quote_states
+from monitor.detect.match import Match, exclusions, match_demands, quote_states
 from monitor.detect.model import DetectorModel
 from monitor.detect.resources import normalise
 from monitor.detect.segment import segment_text
@@ -45,6 +45,7 @@ def document_context(text: str, resources: Resources, *, language: str = "") -> 
     mentions = [find_mentions(seg, resources.actors) for seg in segments]
     speakers = find_speakers(segments, resources.actors, quote_states(segments), mentions)
     inherit_speakers(ctx, speakers)
+    excluded = [exclusions(seg.text, resources.demands, lg) for seg, lg in zip(segments, langs, strict=True)]
     surnames: dict[str, str] = {}
     counts: Counter[str] = Counter()
     for ms in mentions:
@@ -69,6 +70,7 @@ def document_context(text: str, resources: Resources, *, language: str = "") -> 
         "ru" if article_lang in ("ru", "uk", "be", "bg") else "en" if article_lang == "en" else article_lang,
         counts,
         surnames,
+        excluded,
     )
 
 

@@ -20,7 +20,15 @@ from typing import Final
 from monitor.detect.resources import Cue, Demand, Term, normalise
 from monitor.detect.segment import Segment
 
-__all__ = ["KEY_REFERENCE", "CueHit", "Match", "match_demands", "match_sentence", "quote_states"]
+__all__ = [
+    "KEY_REFERENCE",
+    "CueHit",
+    "Match",
+    "exclusions",
+    "match_demands",
+    "match_sentence",
+    "quote_states",
+]
 
 MAX_MATCH_CHARS: Final = 2_000  # longer "sentences" (unpunctuated dumps) are matched on a prefix
 
@@ -73,6 +81,24 @@ def match_sentence(text: str, demands: Sequence[Demand], languages: Iterable[str
         score = sum(h.weight for h in hits)
         if score >= demand.threshold:
             out.append(Match(demand.name, round(score, 3), tuple(hits)))
+    return out
+
+
+def exclusions(text: str, demands: Sequence[Demand], languages: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """The exclusion cues (negative weight) ``text`` matches, as (demand, cue name): evidence that
+    the sentence speaks of something the demand does not cover (a Russian build-up, existing members)."""
+    norm = normalise(text[:MAX_MATCH_CHARS])
+    langs = frozenset(languages)
+    out: list[tuple[str, str]] = []
+    for demand in demands:
+        for cue in demand.cues:
+            if cue.weight < 0 and any(
+                (not langs or term.lang in langs)
+                and (not _anchor(term) or _anchor(term) in norm)
+                and term.regex.search(norm)
+                for term in cue.terms
+            ):
+                out.append((demand.name, cue.name))
     return out
 
 

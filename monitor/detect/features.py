@@ -42,7 +42,7 @@ __all__ = [
     "word_stems",
 ]
 
-FEATURE_VERSION: Final = 2
+FEATURE_VERSION: Final = 3
 Features = dict[str, float]
 
 _WORD: Final = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|\d+")

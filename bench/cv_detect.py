@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from monitor.detect.article import Resources  # noqa: E402
 from monitor.detect.evaluate import predict_texts, same_speaker_by, score  # noqa: E402
 from monitor.detect.resources import load_actors, load_demands  # noqa: E402
-from monitor.detect.training import load_folders, train_model  # noqa: E402
+from monitor.detect.training import TrainOptions, load_folders, train_model  # noqa: E402
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -63,6 +63,11 @@ def main() -> None:
     ap.add_argument("--extra", type=Path, action="append", default=None)
     ap.add_argument("--parts", nargs="*", default=None, help="only these test parts")
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--c-demand", type=float, default=TrainOptions().c_demand)
+    ap.add_argument("--c-speaker", type=float, default=TrainOptions().c_speaker)
+    ap.add_argument("--c-stance", type=float, default=TrainOptions().c_stance)
+    ap.add_argument("--threshold", type=float, default=TrainOptions().threshold)
+    ap.add_argument("--group-threshold", type=float, default=None, help="repeat similarity (default: the model's)")
     ap.add_argument("--markdown", action="store_true", help="also print the figures as a Markdown table")
     ap.add_argument("--errors", type=Path, default=None, help="write every held-out error as JSON lines")
     args = ap.parse_args()
@@ -79,10 +84,11 @@ def main() -> None:
     for part in args.parts or parts:
         train = [d for d in corpus if d.part != part] + extra_docs
         test = [d for d in corpus if d.part == part]
-        model = train_model(train, res)
+        opts = TrainOptions(args.c_demand, args.c_speaker, args.c_stance, args.threshold)
+        model = train_model(train, res, options=opts)
         t = {d.doc: d.text for d in test}
         lg = {d.doc: d.language for d in test}
-        preds = predict_texts(t, res, NOW, model=model, languages=lg)
+        preds = predict_texts(t, res, NOW, model=model, languages=lg, threshold=args.group_threshold)
         gold = [g for d in test for g in d.gold]
         s = score(gold, preds, t, same)
         rows.append(row(part, s, len(test)))

@@ -65,6 +65,11 @@ class Detector:
     model: DetectorModel | None
 
     @property
+    def group_threshold(self) -> float:
+        """The repeat similarity of this detector (the model's, chosen with it)."""
+        return self.model.group_threshold if self.model is not None else DEFAULT_THRESHOLD
+
+    @property
     def version(self) -> str:
         return self.model.version if self.model is not None else DETECTOR_VERSION
 
@@ -133,7 +138,7 @@ def detect_article(
 ) -> None:
     """Detect one article in one transaction (skips it when another run already did); with
     ``again``, replace the statements of an article detected before (see the module docstring)."""
-    threshold = m.settings.detect.group_threshold or DEFAULT_THRESHOLD
+    threshold = m.settings.detect.group_threshold or detector.group_threshold
     with m.session(f"detect article {article_id}") as session:
         if again:
             if not repo.reclaim_article(session, article_id, now, detector.version):

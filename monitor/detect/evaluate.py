@@ -272,11 +272,14 @@ def _same_text(a: str | None, b: str | None) -> bool:
 
 
 def same_speaker_by(actors: Sequence[Actor]) -> Callable[[str | None, str | None], bool]:
-    """Speaker equality through the actor list: spellings and aliases of one actor are equal."""
+    """Speaker equality through the actor list: spellings and aliases of one actor are equal, and
+    the bodies that speak for one state (an actor's ``state``: the Kremlin, the Russian Foreign
+    Ministry and Moscow for Russia) are one speaker, as the labelling conventions score them.
+    People never merge with their institution."""
     canon: dict[str, str] = {}
     for actor in actors:
         for alias in (actor.name, *actor.aliases):
-            canon.setdefault(normalise(alias).strip(), actor.name)
+            canon.setdefault(normalise(alias).strip(), actor.state or actor.name)
 
     def key(name: str | None) -> str:
         if not name:
@@ -292,13 +295,16 @@ def predict_texts(
     resources: Resources,
     now: datetime,
     *,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     model: DetectorModel | None = None,
     languages: Mapping[str, str] | None = None,
     alert_narrative: bool = False,
 ) -> list[PredictedSentence]:
     """Run detection and in-memory grouping over documents in name order (the order they are 'seen');
-    with ``model`` the learned layer labels the sentences, else the rule layer alone."""
+    with ``model`` the learned layer labels the sentences, else the rule layer alone; ``threshold``
+    None = the model's repeat threshold (the rule layer's default without a model)."""
+    if threshold is None:
+        threshold = model.group_threshold if model is not None else DEFAULT_THRESHOLD
     index = MemoryIndex()
     preds: list[PredictedSentence] = []
     langs = languages or {}
@@ -331,7 +337,7 @@ def evaluate_texts(
     resources: Resources,
     now: datetime,
     *,
-    threshold: float = DEFAULT_THRESHOLD,
+    threshold: float | None = None,
     model: DetectorModel | None = None,
     languages: Mapping[str, str] | None = None,
     alert_narrative: bool = False,

@@ -115,6 +115,7 @@ class DetectorModel:
     version: str = ""
     meta: Mapping[str, Any] = field(default_factory=dict)
     path: str = "<memory>"
+    group_threshold: float = 0.35  # repeat similarity used with this model (chosen by cross-validation)
 
 
 def _digest(body: Mapping[str, Any]) -> str:
@@ -130,6 +131,7 @@ def model_to_json(model: DetectorModel) -> dict[str, Any]:
         "first": {name: _binary_json(m) for name, m in model.first.items()},
         "demand": {name: _binary_json(m) for name, m in model.demand.items()},
         "speaker": _binary_json(model.speaker),
+        "group_threshold": round(model.group_threshold, 6),
         "stance": {
             "classes": list(model.stance.classes),
             "bias": [round(b, 6) for b in model.stance.bias],
@@ -209,13 +211,16 @@ def model_from_json(doc: Any, where: str = "<memory>") -> DetectorModel:
         first = {name: _binary(_dict(fm.get(name), f"first.{name}"), f"first.{name}") for name in demands}
         speaker = _binary(_dict(doc.get("speaker"), "speaker"), "speaker")
         stance = _multiclass(_dict(doc.get("stance"), "stance"), "stance")
+        group_threshold = _num(doc.get("group_threshold", 0.35), "group_threshold")
+        if not 0.0 < group_threshold < 1.0:
+            raise ValueError(f"group_threshold: {group_threshold} is not between 0 and 1")
     except ValueError as exc:
         raise ModelError(where, f"invalid model file: {exc}; {REBUILD_HINT}") from exc
     meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}
     version = doc.get("version")
     if not isinstance(version, str) or not version.startswith("learned-"):
         raise ModelError(where, f"invalid model file: version {version!r}; {REBUILD_HINT}")
-    return DetectorModel(demands, first, demand, speaker, stance, version, meta, where)
+    return DetectorModel(demands, first, demand, speaker, stance, version, meta, where, group_threshold)
 
 
 def _binary(d: dict[str, Any], at: str) -> BinaryModel:

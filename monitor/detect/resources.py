@@ -54,7 +54,7 @@ _NAME_RE: Final = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _LANG_RE: Final = re.compile(r"^[a-z]{2}$")
 _DEMAND_KEYS: Final = frozenset({"name", "description", "threshold", "examples", "cues", "title"})
 _CUE_KEYS: Final = frozenset({"name", "weight", "terms", "near", "window"})
-_ACTOR_KEYS: Final = frozenset({"name", "kind", "aliases", "roles", "side", "gender", "affiliation"})
+_ACTOR_KEYS: Final = frozenset({"name", "kind", "aliases", "roles", "side", "gender", "affiliation", "state"})
 
 # One-to-one character folding: offsets in the normalised text equal offsets in the original.
 _FOLD: Final = str.maketrans(
@@ -128,6 +128,7 @@ class Actor:
     roles: tuple[str, ...]
     side: str
     gender: str
+    state: str = ""  # a state body speaks for this state ("Kremlin" -> "Russia"): one speaker when scored
 
 
 # ---------------------------------------------------------------------------------------------
@@ -343,11 +344,14 @@ def _load_actor(item: Mapping[str, Any], at: str, problems: list[str]) -> Actor 
     for key in ("aliases", "roles"):
         if not _is_str_list(item.get(key, [])):
             problems.append(f"{at}.{key}: must be a list of strings")
+    state = item.get("state", "")
+    if not isinstance(state, str):
+        problems.append(f"{at}.state: must be the name of the state the body speaks for, e.g. 'Russia'")
     if len(problems) > before:
         return None
     aliases = _unique(normalise(a).strip() for a in (str(name), *item.get("aliases", [])))
     roles = _unique(normalise(r).strip() for r in item.get("roles", []))
-    return Actor(str(name), str(kind), aliases, roles, str(side), str(gender))
+    return Actor(str(name), str(kind), aliases, roles, str(side), str(gender), str(state))
 
 
 def _unknown_keys(item: Mapping[str, Any], allowed: frozenset[str], at: str, problems: list[str]) -> None:

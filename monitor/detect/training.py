@@ -56,6 +56,9 @@ class TrainOptions:
     c_speaker: float = 1.0
     c_stance: float = 0.5
     threshold: float = 0.5
+    # repeat similarity used with the learned layer's speakers, chosen by cross-validation by part
+    # (bench/cv_detect.py --group-threshold): at 0.33 alerts come within 15 % of the distinct statements
+    group_threshold: float = 0.33
 
 
 def load_folders(
@@ -279,7 +282,9 @@ def train_model(
         "positives": counts,
         "documents": len(docs),
     }
-    return DetectorModel(tuple(demands), first, demand_models, speaker, stance, meta=info)
+    return DetectorModel(
+        tuple(demands), first, demand_models, speaker, stance, meta=info, group_threshold=opts.group_threshold
+    )
 
 
 def _second_pass_examples(ex: _Examples, demands: Sequence[str], opts: TrainOptions) -> list[Features]:

@@ -17,6 +17,7 @@ import json
 import sys
 import time
 import tomllib
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -129,8 +130,7 @@ def markdown(rows: list[dict[str, object]]) -> str:
 
 
 def _regroup(p, part):
-    from dataclasses import replace
-
+    """Group ids are per fold: prefix them so the pooled score never merges two folds' groups."""
     return replace(p, group=f"{part}:{p.group}" if p.group else None)
 
 

@@ -106,7 +106,7 @@ def test_pool_extracts_in_workers_and_kills_a_runaway_document() -> None:
             pool.timeout_s = 0.5
             started = time.monotonic()
             slow = await pool.extract(huge, None, "https://example.org/b", min_chars=200, outlet=None, max_bytes=10**8)
-            assert time.monotonic() - started < 10 * 0.5  # the worker is killed at the 0.5 s timeout
+            assert time.monotonic() - started < 30 * 0.5  # generous: the worker is killed at the 0.5 s timeout
             pool.timeout_s = 60
             after = await pool.extract(good, None, "https://example.org/c", min_chars=200, outlet=None, max_bytes=10**8)
             return first, slow, after

@@ -133,7 +133,7 @@ def test_connect_that_never_completes_times_out(blackhole: int) -> None:
         get(s, f"http://127.0.0.1:{blackhole}/feed")
     assert isinstance(info.value, TransientFetchError) and info.value.kind == "timeout"
     assert "ConnectTimeout" in info.value.reason  # the connect timeout fired, not the 60 s deadline
-    assert time.monotonic() - started < 10 * 0.3
+    assert time.monotonic() - started < 30 * 0.3  # generous: which timer fired is asserted above
 
 
 def test_trickling_server_is_cut_at_the_total_deadline(http_server: LoopbackServer) -> None:
@@ -141,7 +141,7 @@ def test_trickling_server_is_cut_at_the_total_deadline(http_server: LoopbackServ
     started = time.monotonic()
     err = fails(fast_settings(http_server, read_timeout_s=5, page_deadline_s=1.0), http_server.url("/trickle"))
     assert err.kind == "timeout" and "deadline" in err.reason
-    assert time.monotonic() - started < 10 * 1.0
+    assert time.monotonic() - started < 30 * 1.0  # generous: which timer fired is asserted above
 
 
 def test_deadline_covers_retries(http_server: LoopbackServer) -> None:

@@ -316,10 +316,10 @@ def _mention_features(f: Features, m: Mention, dist: int, norm: str, text: str) 
         f["subject_start"] = 1.0
     after = norm[m.end : m.end + 60]
     before = norm[max(0, m.start - 40) : m.start]
-    if _SPEECH.match(after.lstrip(" ,") or "") or re.match(r"^\W*(?:\w+\W+){0,4}?(?:sa(?:id|ys)|told|stated|warned|added|noted|stressed|заявил\w*|сказал\w*|отметил\w*|подчеркнул\w*)\b", after):
+    if _SPEECH.match(after.lstrip(" ,") or "") or _VERB_AFTER.match(after):
         f["verb_after"] = 1.0
         f["verb_after|" + m.kind] = 1.0
-    if re.search(r"(?:sa(?:id|ys)|told|stated|added|noted|according to|по словам|заявил\w*|сказал\w*)\W*(?:\w+\W+){0,3}$", before):
+    if _VERB_BEFORE.search(before):
         f["verb_before"] = 1.0
         f["verb_before|" + m.kind] = 1.0
     if after.startswith(("'s", "’s")):
@@ -331,11 +331,21 @@ def _mention_features(f: Features, m: Mention, dist: int, norm: str, text: str) 
     quotes_before = sum(text[: m.start].count(q) for q in _QUOTE_CHARS)
     if quotes_before % 2:
         f["inside_quote"] = 1.0
-    if re.match(r"^\s*(?:\([^)]{0,60}\))?\s*:", after):
+    if _COLON_AFTER.match(after):
         f["colon_after"] = 1.0
 
 
 _WORDS_BEFORE: Final = re.compile(r"[^\W\d_]{2,}(?:\W+[^\W\d_]{2,}){3}")  # four words or more
+
+
+_VERB_AFTER: Final = re.compile(
+    r"^\W*(?:\w+\W+){0,4}?(?:sa(?:id|ys)|told|stated|warned|added|noted|stressed"
+    r"|заявил\w*|сказал\w*|отметил\w*|подчеркнул\w*)\b"
+)
+_VERB_BEFORE: Final = re.compile(
+    r"(?:sa(?:id|ys)|told|stated|added|noted|according to|по словам|заявил\w*|сказал\w*)\W*(?:\w+\W+){0,3}$"
+)
+_COLON_AFTER: Final = re.compile(r"^\s*(?:\([^)]{0,60}\))?\s*:")
 
 
 def _mention_cue(m: Mention, dist: int) -> str:

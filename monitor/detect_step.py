@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor.detect.article import Resources, SentenceResult, analyse_text
-from monitor.detect.dedup import DEFAULT_THRESHOLD, assign_groups, grouping_items
+from monitor.detect.dedup import DEFAULT_THRESHOLD, PairScorer, assign_groups, grouping_items
 from monitor.detect.learned import analyse_with_model
 from monitor.detect.model import DetectorModel, load_model
 from monitor.detect.resources import load_actors, load_demands
@@ -66,8 +66,12 @@ class Detector:
 
     @property
     def group_threshold(self) -> float:
-        """The repeat similarity of this detector (the model's, chosen with it)."""
-        return self.model.group_threshold if self.model is not None else DEFAULT_THRESHOLD
+        """The repeat threshold of this detector (the model's, chosen with it): a similarity, or the
+        probability of the model's pairwise repeat classifier when it has one."""
+        return self.model.repeat_threshold if self.model is not None else DEFAULT_THRESHOLD
+
+    def repeat_scorer(self) -> PairScorer | None:
+        return self.model.repeat_scorer() if self.model is not None else None
 
     @property
     def version(self) -> str:
@@ -152,7 +156,7 @@ def detect_article(
         results = detector.analyse(text, language, use_context=m.settings.detect.use_context)
         items = grouping_items(results, f"article:{article_id}", alert_narrative=m.settings.detect.alert_narrative)
         index = repo.SqlGroupIndex(session, article_id, results, detector.version, kept)
-        grouped = assign_groups(items, index, now, threshold)
+        grouped = assign_groups(items, index, now, threshold, detector.repeat_scorer())
         for k, (r, item) in enumerate(zip(results, items, strict=True)):
             if r.labels and not item[1]:
                 index.add_ungrouped(k, now)

@@ -12,7 +12,9 @@ from monitor.detect.dedup import (
     assign_groups,
     blocking_keys,
     fingerprint,
+    linear_scorer,
     lookup_keys,
+    pair_features,
     similarity,
     stem,
 )
@@ -80,3 +82,31 @@ def test_translation_matches_on_concepts() -> None:
     assert en.script == "lat" and ru.script == "cyr"
     assert similarity(en, ru) >= 0.35
     assert set(blocking_keys(en, NOW)) & set(blocking_keys(ru, NOW))
+
+
+def test_pair_features_only_for_one_speaker_and_a_shared_label() -> None:
+    fa = fingerprint(A, ["nato_expansion"], "ryabkov")
+    assert pair_features(fa, fingerprint(A, ["nato_expansion"], "lavrov"), False) == {}
+    assert pair_features(fa, fingerprint(A, ["deployments"], "ryabkov"), False) == {}
+    same = pair_features(fa, fingerprint(B, ["nato_expansion"], "ryabkov"), False)
+    assert same["sim"] == similarity(fa, fingerprint(B, ["nato_expansion"], "ryabkov"))
+    assert same["same_labels"] == 1.0 and "adjacent" not in same and "cross_script" not in same
+    assert pair_features(fa, fingerprint(B, ["nato_expansion"], "ryabkov"), True)["adjacent"] == 1.0
+
+
+def test_learned_scorer_decides_repeats_with_its_own_threshold() -> None:
+    # a scorer that trusts stem overlap only: the near-paraphrase B is a repeat of A, C is not
+    scorer = linear_scorer(-3.0, {"stems": 8.0})
+    index = MemoryIndex()
+    first = assign_groups([(A, ("nato_expansion",), "ryabkov", False, ())], index, NOW, 0.5, scorer)
+    again = assign_groups([(B, ("nato_expansion",), "ryabkov", False, ())], index, NOW, 0.5, scorer)
+    other = assign_groups(
+        [("NATO must not take Ukraine in, ever.", ("nato_expansion",), "ryabkov", False, ())], index, NOW, 0.5, scorer
+    )
+    assert first[0].is_new and not again[0].is_new and other[0].is_new
+    assert 0.5 <= again[0].similarity <= 1.0
+    # the same items with a scorer that never trusts a pair: every statement opens a group
+    never = MemoryIndex()
+    for text in (A, B):
+        assert assign_groups([(text, ("nato_expansion",), "ryabkov", False, ())], never, NOW, 0.5,
+                             linear_scorer(-20.0, {}))[0].is_new

@@ -128,3 +128,32 @@ def test_a_copied_seed_folder_without_docs_jsonl_trains(tmp_path: Path) -> None:
     shutil.copytree(SEEDS_FOLDER, folder, symlinks=False)
     docs = load_folders([folder], DEMANDS)
     assert {d.part for d in docs} == {""}
+
+
+def test_repeat_classifier_is_trained_from_clusters_and_can_be_left_out() -> None:
+    import tomllib
+
+    from monitor.detect.article import Resources
+    from monitor.detect.dedup import fingerprint
+    from monitor.detect.resources import load_actors, load_demands
+    from monitor.detect.training import TrainOptions, train_model
+
+    data = ROOT / "monitor" / "data"
+    res = Resources(
+        load_demands(tomllib.loads((data / "demands.toml").read_text())["demands"], "demands"),
+        load_actors(tomllib.loads((data / "actors.toml").read_text())["actors"], "actors"),
+    )
+    docs = load_folders([SEEDS_FOLDER], DEMANDS)
+    model = train_model(docs, res)
+    assert model.repeat is not None and model.repeat_threshold == TrainOptions().repeat_threshold
+    scorer = model.repeat_scorer()
+    assert scorer is not None
+    a = fingerprint("Ukraine must never become a member of NATO, the minister said.", ["nato_expansion"], "x")
+    b = fingerprint("Ukraine must never become a NATO member, the minister insisted.", ["nato_expansion"], "x")
+    c = fingerprint("Missiles must not be deployed in Europe near our borders.", ["nato_expansion"], "x")
+    # learned from the gold clusters: a close rewording scores higher than another point
+    assert scorer(a, b, False) > scorer(a, c, False)
+    assert scorer(a, fingerprint("Ukraine must never join NATO.", ["deployments"], "x"), False) == 0.0
+    plain = train_model(docs, res, options=TrainOptions(repeat_model=False))
+    assert plain.repeat is None and plain.repeat_scorer() is None
+    assert plain.repeat_threshold == plain.group_threshold

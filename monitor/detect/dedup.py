@@ -13,14 +13,20 @@ previous ``REPEAT_WINDOW_WEEKS`` weeks, so its cost does not grow with the size 
 
 Statements in one article that continue the sentence before (labels taken from context, same
 speaker) join its group directly; the caller handles that with ``continues_previous``.
+
+Whether a candidate is a repeat is decided by a score: by default :func:`similarity` against a
+threshold; with a learned detector, a pairwise classifier over :func:`pair_features` (the same
+similarities, the shared labels, the language pair and whether the candidate is the same
+speaker's sentence just before), whose probability is compared with the model's threshold.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import struct
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final, Protocol
@@ -45,6 +51,8 @@ __all__ = [
     "fingerprint_from_json",
     "fingerprint_to_json",
     "lookup_keys",
+    "pair_features",
+    "PairScorer",
     "similarity",
     "speaker_key",
 ]
@@ -473,6 +481,54 @@ def similarity(a: Fingerprint, b: Fingerprint) -> float:
     return max(lexical, CONCEPT_FACTOR * concept)
 
 
+# (new statement, known statement, the known one is the same speaker's sentence just before) -> score
+PairScorer = Callable[[Fingerprint, Fingerprint, bool], float]
+
+
+def pair_features(a: Fingerprint, b: Fingerprint, adjacent: bool) -> dict[str, float]:
+    """What the pairwise repeat classifier sees of two statements of one speaker (empty when they
+    share no label: never a repeat)."""
+    shared = a.labels & b.labels
+    if a.speaker != b.speaker or not shared:
+        return {}
+    stems, shingles, concept = _dice(a.stems, b.stems), _dice(a.shingles, b.shingles), _dice(a.concepts, b.concepts)
+    f = {"sim": similarity(a, b), "concept": concept, "labels": len(shared) / len(a.labels | b.labels)}
+    if a.labels == b.labels:
+        f["same_labels"] = 1.0
+    if a.script != b.script:
+        f["cross_script"] = 1.0
+        f["cross_script*concept"] = concept
+    else:
+        f["stems"] = stems
+        f["shingles"] = shingles
+        f["stems*concept"] = stems * concept
+    if adjacent:
+        f["adjacent"] = 1.0
+        f["adjacent*sim"] = f["sim"]
+    if a.speaker.startswith("author@"):
+        f["narrative"] = 1.0
+    small = min(len(a.stems), len(b.stems))
+    f["short:" + ("1" if small <= 4 else "2" if small <= 8 else "3")] = 1.0
+    return f
+
+
+def linear_scorer(bias: float, weights: Mapping[str, float]) -> PairScorer:
+    """A :data:`PairScorer` from a logistic model over :func:`pair_features` (0 when no label is shared)."""
+
+    def score(a: Fingerprint, b: Fingerprint, adjacent: bool) -> float:
+        f = pair_features(a, b, adjacent)
+        if not f:
+            return 0.0
+        z = bias + sum(weights.get(k, 0.0) * v for k, v in f.items())
+        return 1.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+    return score
+
+
+def _similarity_score(a: Fingerprint, b: Fingerprint, adjacent: bool) -> float:
+    return similarity(a, b) + (ADJACENT_BONUS if adjacent else 0.0)
+
+
 def _dice(a: frozenset[str], b: frozenset[str]) -> float:
     return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
 
@@ -510,12 +566,17 @@ def lookup_keys(fp: Fingerprint, now: datetime) -> list[str]:
 
 
 def decide_group(
-    fp: Fingerprint, candidates: Sequence[Candidate], threshold: float = DEFAULT_THRESHOLD
+    fp: Fingerprint,
+    candidates: Sequence[Candidate],
+    threshold: float = DEFAULT_THRESHOLD,
+    scorer: PairScorer | None = None,
 ) -> GroupDecision:
-    """Join the most similar known statement's group when similar enough, else open a new group."""
+    """Join the best-scoring known statement's group when its score reaches ``threshold``, else open
+    a new group; ``scorer`` None = :func:`similarity`."""
+    score = scorer or _similarity_score
     best: tuple[float, Candidate] | None = None
     for cand in candidates:
-        sim = similarity(fp, cand.fingerprint)
+        sim = score(fp, cand.fingerprint, False)
         # ties go to the oldest statement, so the decision never depends on the database's row order
         if best is None or sim > best[0] or (sim == best[0] and cand.statement_id < best[1].statement_id):
             best = (sim, cand)
@@ -601,9 +662,13 @@ def assign_groups(
     index: GroupIndex,
     now: datetime,
     threshold: float = DEFAULT_THRESHOLD,
+    scorer: PairScorer | None = None,
 ) -> list[Grouped]:
     """Group an article's statements in order. ``items``: (text, labels, speaker_key, continues_previous,
-    concepts), one per sentence, with empty labels for sentences that are not statements."""
+    concepts), one per sentence, with empty labels for sentences that are not statements.
+    ``scorer`` None: :func:`similarity` (plus ``ADJACENT_BONUS`` for the sentence just before)
+    against ``threshold``; else the scorer's value (a learned repeat probability)."""
+    score = scorer or _similarity_score
     out: list[Grouped] = []
     prev: tuple[Fingerprint, int, int] | None = None  # fingerprint, statement id, group id of sentence k-1
     headline: tuple[Fingerprint, int, int, int] | None = None  # ... and its position
@@ -616,10 +681,10 @@ def assign_groups(
         if prev is not None and (continues or enumerated) and (prev[0].speaker == spk or enumerated):
             decision, reason = GroupDecision(prev[2], prev[1], 1.0), "continues the previous sentence"
         else:
-            decision = decide_group(fp, index.candidates(fp, now), threshold)
+            decision = decide_group(fp, index.candidates(fp, now), threshold, scorer)
             reason = f"similar to statement {decision.matched_statement_id}"
             if prev is not None and prev[0].speaker == spk:
-                adjacent = similarity(fp, prev[0]) + ADJACENT_BONUS
+                adjacent = score(fp, prev[0], True)
                 if adjacent >= threshold and adjacent > decision.similarity:
                     decision, reason = (
                         GroupDecision(prev[2], prev[1], round(adjacent, 3)),

@@ -302,9 +302,11 @@ def predict_texts(
 ) -> list[PredictedSentence]:
     """Run detection and in-memory grouping over documents in name order (the order they are 'seen');
     with ``model`` the learned layer labels the sentences, else the rule layer alone; ``threshold``
-    None = the model's repeat threshold (the rule layer's default without a model)."""
+    None = the model's repeat threshold (the rule layer's default without a model); with a
+    model that has a pairwise repeat classifier the threshold is on its probability."""
     if threshold is None:
-        threshold = model.group_threshold if model is not None else DEFAULT_THRESHOLD
+        threshold = model.repeat_threshold if model is not None else DEFAULT_THRESHOLD
+    scorer = model.repeat_scorer() if model is not None else None
     index = MemoryIndex()
     preds: list[PredictedSentence] = []
     langs = languages or {}
@@ -314,7 +316,7 @@ def predict_texts(
         else:
             results = analyse_text(texts[doc], resources, language=langs.get(doc, ""))
         items = grouping_items(results, doc, alert_narrative=alert_narrative)
-        groups = {g.position: g.group_id for g in assign_groups(items, index, now, threshold)}
+        groups = {g.position: g.group_id for g in assign_groups(items, index, now, threshold, scorer)}
         for k, r in enumerate(results):
             group = groups.get(k)
             preds.append(

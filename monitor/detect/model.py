@@ -10,6 +10,8 @@ user points the monitor at can make it detect badly but never run anything. Layo
      "first": {"<demand>": {"bias": b, "threshold": t, "weights": {"feature": w, ...}}, ...},
      "demand": {"<demand>": {...}, ...},
      "speaker": {"bias": b, "weights": {...}},
+     "repeat": {"bias": b, "threshold": t, "weights": {...}},   (optional: the pairwise repeat
+                classifier over dedup.pair_features; without it, similarity >= group_threshold)
      "stance": {"classes": ["contra", "neutral", "pro"], "bias": [..], "weights": {"feature": [..]}},
      "meta": {"trained_on": {...}, "examples": {...}, "created_by": "monitor train"}}
 
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from monitor.detect.dedup import PairScorer, linear_scorer
 from monitor.detect.features import FEATURE_VERSION
 from monitor.errors import ModelError
 
@@ -116,6 +119,16 @@ class DetectorModel:
     meta: Mapping[str, Any] = field(default_factory=dict)
     path: str = "<memory>"
     group_threshold: float = 0.35  # repeat similarity used with this model (chosen by cross-validation)
+    repeat: BinaryModel | None = None  # pairwise repeat classifier; its threshold is a probability
+
+    @property
+    def repeat_threshold(self) -> float:
+        """The score a known statement needs for a new one to be its repeat."""
+        return self.repeat.threshold if self.repeat is not None else self.group_threshold
+
+    def repeat_scorer(self) -> PairScorer | None:
+        """The pairwise repeat classifier as a grouping scorer (None: plain similarity)."""
+        return linear_scorer(self.repeat.bias, self.repeat.weights) if self.repeat is not None else None
 
 
 def _digest(body: Mapping[str, Any]) -> str:
@@ -132,6 +145,7 @@ def model_to_json(model: DetectorModel) -> dict[str, Any]:
         "demand": {name: _binary_json(m) for name, m in model.demand.items()},
         "speaker": _binary_json(model.speaker),
         "group_threshold": round(model.group_threshold, 6),
+        **({"repeat": _binary_json(model.repeat)} if model.repeat is not None else {}),
         "stance": {
             "classes": list(model.stance.classes),
             "bias": [round(b, 6) for b in model.stance.bias],
@@ -214,13 +228,16 @@ def model_from_json(doc: Any, where: str = "<memory>") -> DetectorModel:
         group_threshold = _num(doc.get("group_threshold", 0.35), "group_threshold")
         if not 0.0 < group_threshold < 1.0:
             raise ValueError(f"group_threshold: {group_threshold} is not between 0 and 1")
+        repeat = _binary(_dict(doc["repeat"], "repeat"), "repeat") if "repeat" in doc else None
+        if repeat is not None and not 0.0 < repeat.threshold < 1.0:
+            raise ValueError(f"repeat.threshold: {repeat.threshold} is not between 0 and 1")
     except ValueError as exc:
         raise ModelError(where, f"invalid model file: {exc}; {REBUILD_HINT}") from exc
     meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}
     version = doc.get("version")
     if not isinstance(version, str) or not version.startswith("learned-"):
         raise ModelError(where, f"invalid model file: version {version!r}; {REBUILD_HINT}")
-    return DetectorModel(demands, first, demand, speaker, stance, version, meta, where, group_threshold)
+    return DetectorModel(demands, first, demand, speaker, stance, version, meta, where, group_threshold, repeat)
 
 
 def _binary(d: dict[str, Any], at: str) -> BinaryModel:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from monitor.detect.article import Resources
+from monitor.detect.dedup import Fingerprint, fingerprint, pair_features, speaker_key
 from monitor.detect.evaluate import GoldSentence, same_speaker_by
 from monitor.detect.features import (
     DocContext,
@@ -59,6 +60,10 @@ class TrainOptions:
     # repeat similarity used with the learned layer's speakers, chosen by cross-validation by part
     # (bench/cv_detect.py --group-threshold): at 0.33 alerts come within 15 % of the distinct statements
     group_threshold: float = 0.33
+    # the pairwise repeat classifier (False: grouping by similarity >= group_threshold alone)
+    repeat_model: bool = True
+    c_repeat: float = 1.0
+    repeat_threshold: float = 0.35  # chosen by cross-validation by part, like group_threshold
 
 
 def load_folders(
@@ -275,6 +280,13 @@ def train_model(
     }
     speaker = _fit_binary(ex.speaker_x, ex.speaker_y, opts.c_speaker, 0.5, balanced=False)
     stance = _fit_multiclass(ex.stance_x, ex.stance_y, opts.c_stance)
+    repeat = None
+    if opts.repeat_model:
+        pair_x, pair_y = _repeat_examples(docs, ex.contexts, demands)
+        if sum(pair_y) >= MIN_POSITIVES and len(set(pair_y)) == 2:
+            repeat = _fit_binary(pair_x, pair_y, opts.c_repeat, opts.repeat_threshold, balanced=False)
+        elif progress:
+            progress("too few repeated statements to train the repeat classifier: grouping by similarity")
     info = dict(meta or {})
     info["examples"] = {
         "sentences": len(ex.demand_x),
@@ -283,8 +295,61 @@ def train_model(
         "documents": len(docs),
     }
     return DetectorModel(
-        tuple(demands), first, demand_models, speaker, stance, meta=info, group_threshold=opts.group_threshold
+        tuple(demands),
+        first,
+        demand_models,
+        speaker,
+        stance,
+        meta=info,
+        group_threshold=opts.group_threshold,
+        repeat=repeat,
     )
+
+
+REPEAT_CANDIDATES: Final = 40  # earlier statements of the same speaker paired with each statement
+
+
+def _repeat_examples(
+    docs: Sequence[LabelledDoc], contexts: Sequence[DocContext], demands: Sequence[str]
+) -> tuple[list[Features], list[int]]:
+    """Pairs of gold statements of one speaker that share a label, in the order documents are
+    seen (name order, as in evaluation): positive when both carry the same cluster. Each statement
+    is paired with the same speaker's earlier statements and, marked adjacent, with the sentence
+    just before it in its document. The author's narrative is left out (it opens no group)."""
+    known = set(demands)
+    seen: dict[str, list[tuple[Fingerprint, str]]] = {}
+    xs: list[Features] = []
+    ys: list[int] = []
+    for d, ctx in zip(docs, contexts, strict=True):
+        prev: tuple[Fingerprint, str] | None = None
+        for i, g in enumerate(align_gold(ctx, d.text, d.gold)):
+            labels = [lab for lab in (g.labels if g else ()) if lab in known]
+            if g is None or not labels or not g.speaker or not g.cluster:
+                prev = None
+                continue
+            fp = fingerprint(ctx.segments[i].text, labels, speaker_key(g.speaker, d.doc), _concepts(ctx, i, labels, g.speaker))
+            if prev is not None:
+                f = pair_features(fp, prev[0], True)
+                if f:
+                    xs.append(f)
+                    ys.append(int(prev[1] == g.cluster))
+            earlier = seen.setdefault(fp.speaker, [])
+            for other, cluster in earlier[-REPEAT_CANDIDATES:]:
+                f = pair_features(fp, other, False)
+                if f:
+                    xs.append(f)
+                    ys.append(int(cluster == g.cluster))
+            earlier.append((fp, g.cluster))
+            prev = (fp, g.cluster)
+    return xs, ys
+
+
+def _concepts(ctx: DocContext, i: int, labels: Sequence[str], speaker: str) -> list[str]:
+    """The grouping concepts the detector gives sentence ``i`` (see ``SentenceResult.concepts``)."""
+    cues = {f"{m.demand}:{h.cue}" for m in ctx.own[i] if m.demand in labels for h in m.hits}
+    entities = {m.name for m in ctx.mentions[i] if m.kind in ("country", "institution", "person")}
+    entities.discard(speaker)
+    return sorted(cues | {f"entity:{e}" for e in entities})
 
 
 def _second_pass_examples(ex: _Examples, demands: Sequence[str], opts: TrainOptions) -> list[Features]:

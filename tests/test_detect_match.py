@@ -146,3 +146,13 @@ def test_russian_article(resources: Resources) -> None:
     assert [r.labels for r in results] == [("nato_expansion",), ("nato_expansion",), ()]
     assert results[0].speaker is not None and results[0].speaker.name == "Sergei Ryabkov"
     assert results[0].stance == "pro"
+
+
+def test_a_term_with_not_also_matches_the_contraction() -> None:
+    from monitor.detect.resources import compile_term, normalise
+
+    term = compile_term("not expand*")
+    for text in ("NATO will not expand eastward", "NATO won’t expand eastward", "it doesn't expand"):
+        assert term.search(normalise(text)), text
+    for text in ("a knot expanding", "NATO will expand", "cannot expand"):
+        assert not term.search(normalise(text)), text

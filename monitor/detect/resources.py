@@ -23,7 +23,8 @@ Demand format (see ``monitor/data/demands.toml`` for the documented defaults)::
 
 Term syntax: words separated by blanks, matched case-insensitively at word boundaries;
 ``word*`` matches any ending; ``a|b`` either word; ``[word]`` is optional; ``~`` skips up to three words and
-``~N`` up to N; a hyphen also matches a blank or nothing. ``re:...`` is a raw regular
+``~N`` up to N; a hyphen also matches a blank or nothing; a leading ``not`` also matches a
+contraction ("won't", "doesn't"). ``re:...`` is a raw regular
 expression (bounded constructs only: it runs on every sentence).
 """
 
@@ -155,9 +156,9 @@ def compile_term(term: str) -> re.Pattern[str]:
         sep = r"\s+" if i else ""
         parts.append(f"(?:{sep}{body})?" if optional else f"{sep}{body}")
     pattern = "".join(parts)
-    return re.compile(
-        rf"(?<![\w]){pattern}(?![\w])" if not words[-1].endswith("*") else rf"(?<![\w]){pattern}"
-    )
+    # a term written with "not" also matches the contracted form ("won't expand", "doesn't")
+    start = r"(?<![\w])" if words[0] != "not" else ""
+    return re.compile(rf"{start}{pattern}(?![\w])" if not words[-1].endswith("*") else rf"{start}{pattern}")
 
 
 def _gap(word: str) -> str | None:
@@ -173,6 +174,8 @@ def _word_regex(word: str) -> str:
         return "(?:" + "|".join(_word_regex(alt) for alt in word.split("|")) + ")"
     if not word or word in {"*", "[]"}:
         raise ValueError(f"bad word {word!r}")
+    if word == "not":
+        return r"(?:(?<![\w])not|(?<=\w)n't)"
     star = word.endswith("*")
     core = word[:-1] if star else word
     pieces = [re.escape(p) for p in core.split("-")]

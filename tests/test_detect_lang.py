@@ -1,0 +1,55 @@
+"""Language identification: the lean loading of py3langid's model gives the library's answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.detect.lang import MAX_CHARS, _lean_identifier, detect_language
+from tests.conftest import REPO, SEEDS
+
+CORPUS = REPO.parent / "shared" / "eval" / "corpus" / "docs"  # beside the checkout when present
+
+
+def _texts() -> list[str]:
+    paths = sorted(SEEDS.glob("*.txt")) + (sorted(CORPUS.glob("*.txt")) if CORPUS.is_dir() else [])
+    texts = [p.read_text(encoding="utf-8") for p in paths]
+    return texts + ["НАТО не должно расширяться на восток.", "La OTAN no debe ampliarse hacia el este, dijo."]
+
+
+@pytest.fixture(scope="module")
+def reference() -> object:
+    """py3langid's own loader of its bundled model."""
+    from py3langid import langid
+
+    return langid.LanguageIdentifier.from_model_file(langid.MODEL_FILE)
+
+
+def test_the_bundled_model_is_of_the_layout_the_lean_loader_reads() -> None:
+    assert _lean_identifier() is not None  # else detect_language falls back to the heavier loader
+
+
+def test_lean_loader_gives_the_same_language_and_score_as_the_librarys(reference: object) -> None:
+    lean = _lean_identifier()
+    texts = _texts()
+    assert len(texts) >= 7
+    for text in texts:
+        assert lean.classify(text[:MAX_CHARS]) == reference.classify(text[:MAX_CHARS])  # type: ignore[attr-defined]
+
+
+def test_detect_language() -> None:
+    assert detect_language("NATO") == "en" and detect_language("НАТО") == "ru" and detect_language("") == ""
+
+
+def test_seed_and_corpus_languages_are_the_labelled_ones() -> None:
+    import json
+    import tomllib
+
+    manifest = tomllib.loads((SEEDS / "manifest.toml").read_text(encoding="utf-8"))
+    labelled = {SEEDS / name: meta["language"] for name, meta in manifest.items() if "language" in meta}
+    if CORPUS.is_dir():
+        for line in (CORPUS.parent / "docs.jsonl").read_text(encoding="utf-8").splitlines():
+            doc = json.loads(line)
+            labelled[CORPUS / f"{doc['doc']}.txt"] = doc["language"]
+    assert len(labelled) >= 5
+    wrong = [p.name for p, lang in labelled.items() if detect_language(p.read_text(encoding="utf-8")) != lang]
+    assert wrong == []

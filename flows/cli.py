@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator, MutableMapping
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +27,7 @@ __all__ = ["main", "prefect_env", "recording_server"]
 
 def prefect_env(settings: Settings, env: MutableMapping[str, str] | None = None) -> bool:
     """Set Prefect's environment before it is imported; True when no API server is configured
-    (ephemeral mode: a temporary server on ``$PREFECT_HOME``, by default ``<data_dir>/prefect``)."""
+    (then a server on ``$PREFECT_HOME``, by default ``<data_dir>/prefect``, is reused or started)."""
     env = os.environ if env is None else env
     env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     env.setdefault("PREFECT_LOGGING_EXTRA_LOGGERS", "monitor")
@@ -36,7 +36,8 @@ def prefect_env(settings: Settings, env: MutableMapping[str, str] | None = None)
     if env.get("PREFECT_API_URL"):
         return False
     env.setdefault("PREFECT_HOME", str(settings.data_path / "prefect"))
-    # the first start on a fresh PREFECT_HOME creates its database (~13 s); the default 20 s is tight
+    # how long a temporary server may take to answer: the first start on a fresh PREFECT_HOME
+    # creates its database (~13 s); Prefect's default for its own temporary server, 20 s, is tight
     env.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
     Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     return True
@@ -48,10 +49,11 @@ def recording_server(env: MutableMapping[str, str] | None = None) -> Iterator[st
 
     A reachable server is reused: ``PREFECT_API_URL``, else the server `monitor serve` started on
     the same ``$PREFECT_HOME``, else the server Prefect's own settings name (a profile). Only
-    otherwise does Prefect start a temporary server in this process (stopped with it); that
-    server dies with the process, so nobody would watch heartbeats: they are skipped (~1 s per
-    run). Against a real server they stay on: they detect crashed runs."""
-    from flows.serve import ServerUnreachable, find_server
+    otherwise is a temporary server started for the run: a plain ``prefect server start``
+    subprocess (``flows.serve.temporary_server``), stopped when the block ends, which prints a
+    line saying so. That server ends with the run, so nobody would watch heartbeats: they are
+    skipped (~1 s per run). Against a real server they stay on: they detect crashed runs."""
+    from flows.serve import ServerUnreachable, find_server, temporary_server
 
     env = os.environ if env is None else env
     try:
@@ -66,8 +68,31 @@ def recording_server(env: MutableMapping[str, str] | None = None) -> Iterator[st
         with temporary_settings({PREFECT_API_URL: url}):
             yield f"Prefect server: {url} ({origin})"
         return
-    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
-        yield f"Prefect server: none running; a temporary one on {env['PREFECT_HOME']} for this run"
+    timeout_s = float(env.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS") or 90)
+    started = ""
+    try:
+        with ExitStack() as stack:
+            try:
+                started = stack.enter_context(temporary_server(timeout_s))
+            except RuntimeError as exc:
+                raise click.ClickException(str(exc)) from exc
+            stack.enter_context(temporary_settings({PREFECT_API_URL: started, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}))
+            stack.callback(send_pending_logs_and_events)  # first of the exits: the server still answers
+            yield (f"Prefect server: none running; a temporary one on {env['PREFECT_HOME']} for this run "
+                   f"({started}, stopped at its end)")
+    finally:
+        if started:
+            click.echo(f"Prefect server: the temporary server at {started} stopped")
+
+
+def send_pending_logs_and_events() -> None:
+    """Send now the run's logs and events Prefect still holds (its workers send them in batches,
+    the last ones at exit, when a temporary server would be gone already)."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    APILogWorker.drain_all(timeout=10)
+    EventsWorker.drain_all(timeout=10)
 
 
 # `run` moved here from monitor/cli/core_cmds.py: it runs the Prefect flow now.
@@ -86,8 +111,9 @@ def run(ctx: click.Context, names: tuple[str, ...], send_digest: bool, strict: b
     """Run the pipeline once (a Prefect flow run) and print what it found.
 
     The run is recorded on a running Prefect server: PREFECT_API_URL, else the one `monitor
-    serve` started. With neither, a temporary server on <data_dir>/prefect runs for the length
-    of the run (about 13 s to create the first time, a few seconds after). The first line says
+    serve` started. With neither, a temporary server (`prefect server start` on a free loopback
+    port) on <data_dir>/prefect runs for the length of the run and is stopped at its end, also
+    on Ctrl-C (about 13 s to create the first time, a few seconds after). The first line says
     which. Prints new articles, new alerts and failing sources."""
     from monitor.pipeline.run import select_sources
 

@@ -16,8 +16,12 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping
@@ -146,19 +150,100 @@ def local_server(port: int, startup_timeout_s: float = 120.0) -> Iterator[str]:
         yield url
     finally:
         marker.unlink(missing_ok=True)
-        proc.terminate()
+        stop_process_group(proc)
+
+
+@contextmanager
+def temporary_server(startup_timeout_s: float = 90.0) -> Iterator[str]:
+    """A Prefect server for one run: plain ``prefect server start`` on a free loopback port, on
+    ``$PREFECT_HOME``, for as long as the block runs; yields its API URL. It runs in a process
+    group of its own, stopped as a whole when the block ends, also on an error, Ctrl-C or SIGTERM.
+
+    Prefect's own temporary server (ephemeral mode) would import the server package into the
+    run's process (FastAPI and ~150 ``prefect.server`` modules, ≈ 90 MB); this way the run
+    process only holds the client. Like ephemeral mode it runs no scheduler (a run needs none)."""
+    last_error = ""
+    for _attempt in range(3):  # a free port can be taken between choosing it and binding it
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/api"
+        with tempfile.TemporaryFile() as log:  # a file, not a pipe: a full pipe would block the server
+            proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                                     "--port", str(port), "--no-ui", "--no-scheduler", "--no-late-runs"],
+                                    start_new_session=True, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+            try:
+                with _terminate_on_sigterm():
+                    try:
+                        _wait_healthy(url, proc, startup_timeout_s)
+                    except ServerExited as exc:
+                        log.seek(0)
+                        last_error = f"{exc}: {_last_line(log.read())}"
+                        continue
+                    yield url
+                    return
+            finally:
+                stop_process_group(proc)
+    raise RuntimeError(f"could not start a temporary Prefect server: {last_error}")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def stop_process_group(proc: subprocess.Popen[Any], timeout_s: float = 30.0) -> None:
+    """SIGTERM to the process group ``proc`` leads, SIGKILL after ``timeout_s``; reaps ``proc``."""
+    for sig, wait_s in ((signal.SIGTERM, timeout_s), (signal.SIGKILL, 10.0)):
         try:
-            proc.wait(timeout=30)
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:  # the group is gone
+            break
+        try:
+            proc.wait(timeout=wait_s)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            continue
+        try:  # the leader is gone; stop anything it left in its group
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        break
+    proc.wait()
 
 
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout_s: float) -> None:
+def _last_line(output: bytes) -> str:
+    lines = output.decode(errors="replace").strip().splitlines()
+    return lines[-1][:300] if lines else "no output"
+
+
+@contextmanager
+def _terminate_on_sigterm() -> Iterator[None]:
+    """SIGTERM raises SystemExit in the main thread while the block runs (unless someone else
+    handles SIGTERM already), so the ``finally`` blocks that stop servers run."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        yield
+        return
+
+    def _exit(signum: int, _frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _exit)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+class ServerExited(RuntimeError):
+    """The server process ended before it answered (e.g. its port was taken)."""
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[Any], timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"the Prefect server exited with status {proc.returncode} (port in use?)")
+            raise ServerExited(f"the Prefect server exited with status {proc.returncode} (port in use?)")
         if is_healthy(url):
             return
-        time.sleep(0.5)
+        time.sleep(0.25)
     raise RuntimeError(f"the Prefect server at {url} did not start within {timeout_s:.0f} s")

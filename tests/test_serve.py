@@ -8,6 +8,7 @@ service), so this is the slowest Prefect test (~30-60 s).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -77,6 +78,53 @@ def _monitor_run(cfg: Path, env: dict[str, str]) -> str:
     return done.stdout
 
 
+# the console script's `main`, then the names of the modules it imported (on stderr)
+_PROBE = """
+import sys
+from flows.cli import main
+try:
+    main(sys.argv[1:])
+finally:
+    print("MODULES " + " ".join(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+def _monitor_run_modules(cfg: Path, env: dict[str, str]) -> tuple[str, set[str]]:
+    """`monitor run` in a fresh interpreter: its output and the modules it imported."""
+    done = subprocess.run([sys.executable, "-c", _PROBE, "--config", str(cfg), "run", "--no-digest"], env=env,
+                          capture_output=True, text=True, timeout=STARTUP_LIMIT_S)
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    modules = done.stderr.rpartition("MODULES ")[2].split()
+    return done.stdout, set(modules)
+
+
+def _temporary_api(first_line: str) -> str:
+    match = re.search(r"\((http://127\.0\.0\.1:\d+/api), stopped at its end\)", first_line)
+    assert match, first_line
+    return match.group(1)
+
+
+def _answers(api: str) -> bool:
+    try:
+        return httpx.get(f"{api}/health", timeout=5).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _servers_on(api: str) -> list[str]:
+    """Command lines of live `prefect server start` processes on the port of ``api``."""
+    port = api.rsplit(":", 1)[1].split("/")[0]
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "server start" in cmd and f"--port {port}" in cmd:
+            found.append(cmd)
+    return found
+
+
 def test_served_schedules_get_runs_from_the_servers_scheduler_and_monitor_run_records_there(tmp_path: Path) -> None:
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
@@ -87,9 +135,14 @@ def test_served_schedules_get_runs_from_the_servers_scheduler_and_monitor_run_re
     env.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
                PREFECT_UI_ENABLED="false", PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="1")
 
-    alone = _monitor_run(cfg, env)  # nothing serves yet: a temporary server for this run only
+    alone, modules = _monitor_run_modules(cfg, env)  # nothing serves yet: a temporary server for this run only
     assert alone.startswith(f"Prefect server: none running; a temporary one on {tmp_path / 'prefect'}"), alone
+    temporary = _temporary_api(alone.splitlines()[0])
+    assert alone.splitlines()[1] == f"Prefect server: the temporary server at {temporary} stopped", alone
     assert "articles: 5 new" in alone
+    assert not _answers(temporary) and _servers_on(temporary) == []
+    # the temporary server is a process of its own: the run never imports Prefect's server package
+    assert sorted(m for m in modules if m.startswith(("prefect.server.api", "prefect.server.services"))) == []
 
     proc = subprocess.Popen([str(MONITOR), "--config", str(cfg), "serve", "--port", str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -119,3 +172,23 @@ def test_served_schedules_get_runs_from_the_servers_scheduler_and_monitor_run_re
     assert not (tmp_path / "prefect" / "monitor-serve-api-url").exists()
     with pytest.raises(httpx.ConnectError):  # `serve` stopped the server it started
         httpx.get(f"{api}/health", timeout=5)
+
+
+def test_monitor_run_stops_its_temporary_server_on_ctrl_c(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path, f"sqlite:///{tmp_path / 'monitor.db'}")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "MONITOR_"))}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([str(MONITOR), "--config", str(cfg), "run", "--no-digest"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()  # printed once the temporary server answers
+        api = _temporary_api(first)
+        assert _servers_on(api), first
+        proc.send_signal(signal.SIGINT)  # what Ctrl-C sends (the server has a process group of its own)
+        rest, _ = proc.communicate(timeout=STARTUP_LIMIT_S)
+    finally:
+        _kill_group(proc)
+    assert f"Prefect server: the temporary server at {api} stopped" in rest, first + rest
+    assert not _answers(api) and _servers_on(api) == []

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Connection, Engine
 
 from monitor.config import Settings
 from monitor.store.db import READ_ONLY, ensure_schema, make_engine, make_sessionmaker, storage_errors
+
+if TYPE_CHECKING:  # the ORM is imported on the first session: a Core-only reader never loads it
+    from sqlalchemy.orm import Session, sessionmaker
 
 
 @dataclass
@@ -19,20 +22,36 @@ class Monitor:
 
     settings: Settings
     engine: Engine
-    _sessions: sessionmaker[Session] = field(repr=False)
+    _sessions: sessionmaker[Session] | None = field(default=None, repr=False)
+
+    def _sessionmaker(self) -> sessionmaker[Session]:
+        if self._sessions is None:
+            self._sessions = make_sessionmaker(self.engine)
+        return self._sessions
 
     @contextmanager
     def session(self, what: str = "database work") -> Iterator[Session]:
         """A transaction: committed on success, rolled back on error; DB failures -> StorageError."""
-        with storage_errors(what), self._sessions.begin() as session:
+        with storage_errors(what), self._sessionmaker().begin() as session:
             yield session
 
     @contextmanager
     def reading(self, what: str = "reading") -> Iterator[Session]:
         """A transaction that only reads: on SQLite it takes no write lock, so it neither waits
         for a running writer nor holds one up (pages of ``monitor web``). Rolled back at the end."""
-        with storage_errors(what), self._sessions(bind=self.engine.execution_options(**{READ_ONLY: True})) as session:
+        with storage_errors(what), self._sessionmaker()(bind=self._read_only()) as session:
             yield session
+
+    @contextmanager
+    def reading_core(self, what: str = "reading") -> Iterator[Connection]:
+        """The same read-only transaction as a Core connection, for readers that need no ORM
+        (``monitor alerts``: a quick command does not pay for importing it). Rolled back when
+        the connection closes at the end."""
+        with storage_errors(what), self._read_only().connect() as conn:
+            yield conn
+
+    def _read_only(self) -> Engine:
+        return self.engine.execution_options(**{READ_ONLY: True})
 
     def close(self) -> None:
         self.engine.dispose()
@@ -51,7 +70,7 @@ def open_monitor(settings: Settings, *, auto_upgrade: bool = True) -> Monitor:
                          echo=settings.database.echo)
     try:
         ensure_schema(engine, auto_upgrade=auto_upgrade)
-        return Monitor(settings, engine, make_sessionmaker(engine))
+        return Monitor(settings, engine)
     except BaseException:
         engine.dispose()
         raise

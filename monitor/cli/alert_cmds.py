@@ -44,11 +44,11 @@ def alerts_group(ctx: click.Context, statuses: tuple[str, ...], demand: str | No
     -> acknowledged | muted."""
     if ctx.invoked_subcommand is not None:
         return
-    from monitor.store import alerts as alert_repo
+    from monitor.store.alert_items import list_alert_items  # Core only: no ORM for a quick listing
 
-    with opened(ctx) as m, m.session("listing alerts") as s:
-        items = alert_repo.list_alert_items(s, status=statuses, demand=demand, speaker=speaker,
-                                            since=_utc(since), limit=limit)
+    with opened(ctx) as m, m.reading_core("listing alerts") as conn:
+        items = list_alert_items(conn, status=statuses, demand=demand, speaker=speaker, since=_utc(since),
+                                 limit=limit)
     emit([alert_row(i) for i in items], fmt, LIST_COLUMNS,
          widths={"statement": 60, "first_source": 30, "speaker": 20})
 
@@ -59,10 +59,10 @@ def alerts_group(ctx: click.Context, statuses: tuple[str, ...], demand: str | No
 @click.pass_context
 def alerts_show(ctx: click.Context, alert_id: int, fmt: str) -> None:
     """One alert with every source that carried its statement."""
-    from monitor.store import alerts as alert_repo
+    from monitor.store.alert_items import find_alert_item
 
-    with opened(ctx) as m, m.session("reading an alert") as s:
-        item = alert_repo.find_alert_item(s, alert_id)
+    with opened(ctx) as m, m.reading_core("reading an alert") as conn:
+        item = find_alert_item(conn, alert_id)
     if item is None:
         raise click.ClickException(f"no alert {alert_id}")
     row = alert_row(item)

@@ -23,9 +23,12 @@ from monitor.alerts.values import (
     CarryingStatement,
     SourceRef,
 )
-from monitor.store.alerts import SOURCE_COLUMNS, _item, _like_escape, _sources_by_group
+from monitor.store.alert_items import item_from, like_escape, sources_by_group
 from monitor.store.models import Alert, AlertHistory, Article, Statement, StatementGroup
 
+#: the article columns a SourceRef needs (never the text or the kept HTML)
+SOURCE_COLUMNS: Final = (Article.id, Article.outlet, Article.title, Article.canonical_url, Article.published_at,
+                         Article.first_seen_at)
 #: the table counts matching alerts up to this many (an exact count would scan them all)
 COUNT_CAP: Final = 10_000
 #: an export holds at most this many alerts
@@ -46,11 +49,11 @@ def _filtered(f: AlertFilter, *columns: Any) -> Any:
     if f.demand:
         q = q.where(Alert.demand == f.demand)
     if f.speaker:
-        q = q.where(StatementGroup.speaker.ilike(f"%{_like_escape(f.speaker)}%", escape="\\"))
+        q = q.where(StatementGroup.speaker.ilike(f"%{like_escape(f.speaker)}%", escape="\\"))
     if f.stance:
         q = q.where(StatementGroup.stance == f.stance)
     if f.text:
-        q = q.where(StatementGroup.canonical_text.ilike(f"%{_like_escape(f.text)}%", escape="\\"))
+        q = q.where(StatementGroup.canonical_text.ilike(f"%{like_escape(f.text)}%", escape="\\"))
     if f.since is not None:
         q = q.where(Alert.created_at >= f.since)
     if f.until is not None:
@@ -71,8 +74,8 @@ def page_alerts(session: Any, f: AlertFilter, count_cap: int = COUNT_CAP) -> Ale
     """The page ``f.page`` of the alerts ``f`` selects, in its order, with their first source."""
     q = _ordered(_filtered(f, Alert, StatementGroup), f).limit(f.per_page).offset((f.page - 1) * f.per_page)
     rows = session.execute(q).all()
-    sources = _sources_by_group(session, [g.id for _, g in rows])
-    items = tuple(_item(a, g, sources.get(g.id, []), False) for a, g in rows)
+    sources = sources_by_group(session, [g.id for _, g in rows])
+    items = tuple(item_from(a, g, sources.get(g.id, []), False) for a, g in rows)
     bounded = _filtered(f, Alert.id).limit(count_cap + 1).subquery()
     total = int(session.scalar(select(func.count()).select_from(bounded)) or 0)
     return AlertPage(items, min(total, count_cap), total > count_cap, f.page, f.per_page)
@@ -84,8 +87,8 @@ def iter_filtered_alerts(session: Any, f: AlertFilter, chunk: int = 500) -> Iter
     rows = session.execute(q).all()
     for i in range(0, len(rows), chunk):
         part = rows[i:i + chunk]
-        sources = _sources_by_group(session, [g.id for _, g in part])
-        yield from (_item(a, g, sources.get(g.id, []), False) for a, g in part)
+        sources = sources_by_group(session, [g.id for _, g in part])
+        yield from (item_from(a, g, sources.get(g.id, []), False) for a, g in part)
 
 
 def alert_detail(session: Any, alert_id: int) -> AlertDetail | None:
@@ -98,7 +101,7 @@ def alert_detail(session: Any, alert_id: int) -> AlertDetail | None:
     q = (select(Statement, *SOURCE_COLUMNS).join(Article, Article.id == Statement.article_id)
          .where(Statement.group_id == group.id).order_by(Statement.id).limit(MAX_CARRIERS))
     found = [(st, SourceRef(*ref)) for st, *ref in session.execute(q)]
-    item = _item(alert, group, [(st.id, ref) for st, ref in found], True)
+    item = item_from(alert, group, [(st.id, ref) for st, ref in found], True)
     first_id = group.first_statement_id or (found[0][0].id if found else None)
     statements = tuple(_carrying(st, ref, st.id == first_id) for st, ref in found)
     first = next((st for st, _ in found if st.id == first_id), None)

@@ -3,6 +3,8 @@
 Exactly-once bookkeeping lives here: a delivery row (with its Message-ID or idempotency key,
 unique) and the alerts it carries are written in one transaction *before* anything is sent;
 rows are claimed with a conditional UPDATE so two processes never send the same delivery.
+Alerts are read as ``AlertItem`` values by ``monitor.store.alert_items`` (Core only; its
+``list_alert_items`` and ``find_alert_item`` are importable from here too).
 """
 
 from __future__ import annotations
@@ -15,110 +17,14 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from monitor.alerts.table import Change, decide_change, decide_mutes
-from monitor.alerts.evidence import explain_labels, explain_speaker
-from monitor.alerts.values import AlertItem, AlertStatus, DeliveryStatus, FailingSource, SourceRef
+from monitor.alerts.values import AlertStatus, DeliveryStatus, FailingSource
 from monitor.config import MuteRule
-from monitor.store.models import (
-    Alert,
-    AlertHistory,
-    Article,
-    Delivery,
-    DeliveryAlert,
-    Source,
-    Statement,
-    StatementGroup,
-)
+from monitor.store.alert_items import find_alert_item, list_alert_items  # noqa: F401  (read through Core)
+from monitor.store.models import Alert, AlertHistory, Delivery, DeliveryAlert, Source
 
 D = DeliveryStatus
 #: statuses of a delivery that hold on to their alerts (a newer delivery must not carry them again)
 HOLDING = (D.SENDING.value, D.RETRY.value, D.SENT.value)
-
-
-# --- reading alerts -------------------------------------------------------------------------
-
-
-def _alert_query(*, status: Sequence[str] = (), demand: str | None = None, speaker: str | None = None,
-                 since: datetime | None = None, ids: Sequence[int] | None = None) -> Any:
-    q = select(Alert, StatementGroup).join(StatementGroup, StatementGroup.id == Alert.group_id)
-    if status:
-        q = q.where(Alert.status.in_(list(status)))
-    if demand:
-        q = q.where(Alert.demand == demand)
-    if speaker:
-        q = q.where(StatementGroup.speaker.ilike(f"%{_like_escape(speaker)}%", escape="\\"))
-    if since is not None:
-        q = q.where(Alert.created_at >= since)
-    if ids is not None:
-        q = q.where(Alert.id.in_(list(ids)))
-    return q
-
-
-def _like_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def list_alert_items(
-    session: Session, *, status: Sequence[str] = (), demand: str | None = None, speaker: str | None = None,
-    since: datetime | None = None, ids: Sequence[int] | None = None, limit: int | None = None,
-    with_sources: bool = False,
-) -> list[AlertItem]:
-    """Alerts (oldest first) with their statement, speaker, first source and number of sources."""
-    q = _alert_query(status=status, demand=demand, speaker=speaker, since=since, ids=ids)
-    q = q.order_by(Alert.created_at, Alert.id)
-    if limit is not None:
-        q = q.limit(limit)
-    rows = session.execute(q).all()
-    sources = _sources_by_group(session, [g.id for _, g in rows])
-    return [_item(a, g, sources.get(g.id, []), with_sources) for a, g in rows]
-
-
-def find_alert_item(session: Session, alert_id: int) -> AlertItem | None:
-    """One alert with every source that carried its statement, or None."""
-    items = list_alert_items(session, ids=[alert_id], with_sources=True)
-    return items[0] if items else None
-
-
-#: the article columns a SourceRef needs (never the text or the kept HTML)
-SOURCE_COLUMNS = (Article.id, Article.outlet, Article.title, Article.canonical_url, Article.published_at,
-                  Article.first_seen_at)
-
-
-def _sources_by_group(session: Session, group_ids: Sequence[int]) -> dict[int, list[tuple[int, SourceRef]]]:
-    """group id -> [(statement id, source)] of every article carrying a statement of the group."""
-    out: dict[int, list[tuple[int, SourceRef]]] = {}
-    for chunk_start in range(0, len(group_ids), 500):
-        chunk = list(group_ids[chunk_start:chunk_start + 500])
-        q = (select(Statement.group_id, Statement.id, *SOURCE_COLUMNS)
-             .join(Article, Article.id == Statement.article_id)
-             .where(Statement.group_id.in_(chunk)).order_by(Statement.id))
-        for group_id, statement_id, *ref in session.execute(q):
-            out.setdefault(group_id, []).append((statement_id, SourceRef(*ref)))
-    return out
-
-
-def _item(a: Alert, g: StatementGroup, found: list[tuple[int, SourceRef]], with_sources: bool) -> AlertItem:
-    by_article: dict[int, SourceRef] = {}
-    first: SourceRef | None = None
-    for statement_id, ref in found:
-        by_article.setdefault(ref.article_id, ref)
-        if statement_id == g.first_statement_id:
-            first = ref
-    ordered = sorted(by_article.values(), key=_seen_order)
-    first = first or (ordered[0] if ordered else None)
-    return AlertItem(
-        id=a.id, group_id=g.id, demand=a.demand, demands=tuple(str(d) for d in (a.demands or [a.demand])),
-        status=a.status, created_at=a.created_at, text=g.canonical_text, speaker=g.speaker, stance=g.stance,
-        first_source=first, source_count=max(len(by_article), 1 if first else 0),
-        notified_at=a.notified_at, acknowledged_at=a.acknowledged_at, muted_at=a.muted_at,
-        mute_reason=a.mute_reason, sources=tuple(ordered) if with_sources else (),
-        why=explain_labels(a.evidence), speaker_cue=explain_speaker(a.evidence),
-    )
-
-
-def _seen_order(ref: SourceRef) -> tuple[bool, str, int]:
-    """Earliest first: the article's first sighting (else its publication date), then its id."""
-    seen = ref.first_seen_at or ref.published_at
-    return (seen is None, seen.isoformat() if seen else "", ref.article_id)
 
 
 # --- changing alerts ------------------------------------------------------------------------

@@ -7,14 +7,16 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, column, create_engine, event, inspect, select, table
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import SchemaOutdatedError, StorageError
+
+if TYPE_CHECKING:  # the ORM is imported by what uses sessions: a Core-only reader never loads it
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent.parent.parent / "migrations"
@@ -76,6 +78,8 @@ READ_ONLY = "monitor_read_only"
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    from sqlalchemy.orm import sessionmaker
+
     return sessionmaker(engine, expire_on_commit=False)
 
 
@@ -98,7 +102,7 @@ def storage_errors(what: str) -> Iterator[None]:
 
 def insert_for(session_or_engine: Session | Engine) -> Any:
     """The dialect-specific ``insert`` that supports ``on_conflict_do_*``."""
-    bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else session_or_engine
+    bind = session_or_engine if isinstance(session_or_engine, Engine) else session_or_engine.get_bind()
     if bind.dialect.name == "postgresql":  # imported on use: a SQLite user never loads the PostgreSQL dialect
         from sqlalchemy.dialects import postgresql
 

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from monitor.detect.article import Resources, SentenceResult, analyse_text
 from monitor.detect.dedup import DEFAULT_THRESHOLD, PairScorer, assign_groups, grouping_items
@@ -55,6 +55,8 @@ DETECTOR_VERSION = "lexical-1"  # the rule layer alone (detect.model = "rules")
 SHIPPED_MODEL = Path(__file__).parent / "data" / "detector.json.gz"
 log = logging.getLogger(__name__)
 _MODELS: dict[tuple[str, int, int], DetectorModel] = {}
+#: the last compiled resources with the configuration they came from (one entry)
+_RESOURCES: list[tuple[str, tuple[Any, ...], tuple[Any, ...], Resources]] = []
 
 
 @dataclass(frozen=True)
@@ -132,9 +134,16 @@ class DetectReport:
 
 
 def load_resources(settings: Settings) -> Resources:
-    """Compile the configured demands and actors (validated already by load_settings)."""
+    """Compile the configured demands and actors (validated already by load_settings), once per
+    process while they stay the same: every chunk of a run asks again, and a new compilation
+    costs ≈ 30 ms, and the speaker index compiled for each new actor list stays in memory."""
     where = settings.config_path or "built-in defaults"
-    return Resources(load_demands(list(settings.demands), where), load_actors(list(settings.actors), where))
+    for cached_where, demands, actors, resources in _RESOURCES:
+        if cached_where == where and demands == settings.demands and actors == settings.actors:
+            return resources
+    resources = Resources(load_demands(list(settings.demands), where), load_actors(list(settings.actors), where))
+    _RESOURCES[:] = [(where, settings.demands, settings.actors, resources)]
+    return resources
 
 
 def detect_article(

@@ -33,6 +33,8 @@ from monitor.pipeline.fetch import FetchReport
 from monitor.pipeline.ingest import IngestReport
 
 ARTIFACT_KEY = "pipeline-summary"
+#: the run artifact lists at most this many new alerts (as a digest does: alerts.max_digest_items)
+ARTIFACT_ALERTS = 200
 LEASE_WAIT_S = steps.LEASE_WAIT_S
 
 
@@ -163,7 +165,10 @@ def summary_markdown(summary: steps.PipelineSummary) -> str:
     if summary.new_alerts:
         lines += ["| alert | demand | speaker | statement |", "|---:|---|---|---|"]
         lines += [f"| {a['id']} | {_md(a['demand'])} | {_md(a['speaker'])} | {_md(a['text'])} |"
-                  for a in summary.new_alerts]
+                  for a in summary.new_alerts[:ARTIFACT_ALERTS]]
+        if len(summary.new_alerts) > ARTIFACT_ALERTS:
+            lines += ["", f"... and {len(summary.new_alerts) - ARTIFACT_ALERTS} more in the alert table "
+                          "(`monitor alerts`, `monitor web`)."]
     else:
         lines.append("None.")
     lines += ["", "## Failing sources", ""]

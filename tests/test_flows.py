@@ -139,3 +139,16 @@ def test_prefect_yaml_deploys_the_pipeline_flow() -> None:
         assert d["entrypoint"] == "flows/pipeline.py:pipeline"
         assert d["concurrency_limit"] == {"limit": 1, "collision_strategy": "CANCEL_NEW"}
     assert names["digest"]["parameters"] == {"send_digest": True}
+
+
+def test_run_artifact_lists_at_most_artifact_alerts_new_alerts() -> None:
+    from flows.pipeline import ARTIFACT_ALERTS, summary_markdown
+    from monitor.pipeline.run import PipelineSummary
+
+    alerts = [{"id": i, "demand": "nato_expansion", "speaker": "Lavrov", "text": f"statement {i}"}
+              for i in range(1, ARTIFACT_ALERTS + 51)]
+    markdown = summary_markdown(PipelineSummary(run_id=7, new_alerts=alerts))
+    rows = [line for line in markdown.splitlines() if line.endswith("|") and "| Lavrov |" in line]
+    assert len(rows) == ARTIFACT_ALERTS and rows[-1].startswith(f"| {ARTIFACT_ALERTS} |")
+    assert "... and 50 more in the alert table" in markdown
+    assert f"| {ARTIFACT_ALERTS + 50} |" in markdown  # the counts row still counts every new alert

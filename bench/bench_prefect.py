@@ -18,7 +18,8 @@ folder. The machine may be shared, so every comparison is made of pairs taken mo
   the order inside a pair alternates. Reported for wall time and for CPU time (this process's
   threads plus the temporary server's, which a loaded machine distorts less): the median of the
   paired differences, as a share of the library run, and their spread.
-- ``memory``: one ``monitor run`` over n new articles (``--server temporary``, the default, or
+- ``memory``: one ``monitor run`` over n new articles (``--server temporary``, the default: the
+  run starts its temporary ``prefect server start``, a child process that is sampled too; or
   ``--server serve``: reusing the server of a running ``monitor serve``), the run's process tree
   sampled every 0.2 s; each process's peak RSS is its kernel high-water mark (``VmHWM``).
 """
@@ -282,7 +283,7 @@ def memory(n: int, seeds: Path, server: str, port: int) -> None:
             serve.send_signal(signal.SIGTERM)
             serve.wait(timeout=120)
         lines = out.splitlines()
-        print("\n".join(lines[:4]) if lines else err[-3000:])
+        print("\n".join(lines[:6]) if lines else err[-3000:])
         print(f"{n} articles: exit {proc.returncode}, {wall:.0f} s wall, load after {_load()}")
         for pid, (name, kib) in sorted(peaks.items(), key=lambda kv: -kv[1][1]):
             print(f"  peak RSS {kib / 1024:6.0f} MB  pid {pid}  {name}")

@@ -42,7 +42,7 @@ __all__ = [
     "word_stems",
 ]
 
-FEATURE_VERSION: Final = 3
+FEATURE_VERSION: Final = 4
 Features = dict[str, float]
 
 _WORD: Final = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|\d+")
@@ -239,6 +239,8 @@ def speaker_candidates(doc: DocContext, i: int, labels: Sequence[str]) -> list[C
     none: Features = {"none": 1.0}
     for s in shape:
         none["none|" + s] = 1.0
+    for w in doc.stems[i]:  # the words of the author's own narrative ("became the 31st member")
+        none["none|w:" + w] = 1.0
     if rule is None:
         none["none|rule_none"] = 1.0
     if not _SPEECH.search(norm):
@@ -319,6 +321,10 @@ def _mention_features(f: Features, m: Mention, dist: int, norm: str, text: str) 
     if _SPEECH.match(after.lstrip(" ,") or "") or _VERB_AFTER.match(after):
         f["verb_after"] = 1.0
         f["verb_after|" + m.kind] = 1.0
+    if _SUBJECT_VERB.match(norm[m.end : m.end + 120]):
+        # the subject of a finite verb ("Russia is abandoning ...", "X, the minister, has rejected ...")
+        f["subject_verb"] = 1.0
+        f["subject_verb|" + m.kind] = 1.0
     if _VERB_BEFORE.search(before):
         f["verb_before"] = 1.0
         f["verb_before|" + m.kind] = 1.0
@@ -346,6 +352,10 @@ _VERB_BEFORE: Final = re.compile(
     r"(?:sa(?:id|ys)|told|stated|added|noted|according to|по словам|заявил\w*|сказал\w*)\W*(?:\w+\W+){0,3}$"
 )
 _COLON_AFTER: Final = re.compile(r"^\s*(?:\([^)]{0,60}\))?\s*:")
+_SUBJECT_VERB: Final = re.compile(
+    r"^\s*(?:,[^,]{0,80},\s*)?(?:(?:has|have|had|is|are|was|were|will|would|also|again|has also) )?"
+    r"[a-z]+(?:ed|s)\b"
+)
 
 
 def _mention_cue(m: Mention, dist: int) -> str:

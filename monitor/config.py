@@ -96,7 +96,11 @@ class DetectSettings:
     demands_file: str = setting("", "TOML file with [[demands]]; empty = the built-in defaults")
     actors_file: str = setting("", "TOML file with [[actors]]; empty = the built-in defaults")
     use_context: bool = setting(True, "Use the previous sentence as context")
-    group_threshold: float = setting(0.0, "Similarity for a repeat; 0 = the detector's own (the model's, 0.35 for the rules)")
+    group_threshold: float = setting(
+        0.0,
+        "Score for a repeat (the model's repeat probability, or the similarity for the rules); "
+        "0 = the detector's own (the model's threshold, 0.35 for the rules)",
+    )
     alert_narrative: bool = setting(
         False,
         "Alert on the author's own narrative too (statements with no speaker); by default they are "

@@ -53,7 +53,7 @@ class LabelledDoc:
 
 @dataclass(frozen=True, slots=True)
 class TrainOptions:
-    c_demand: float = 0.5
+    c_demand: float = 0.2  # chosen by cross-validation by part (micro-F1 flat over 0.15-0.3)
     c_speaker: float = 1.0
     c_stance: float = 0.5
     threshold: float = 0.5

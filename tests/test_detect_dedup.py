@@ -100,13 +100,12 @@ def test_learned_scorer_decides_repeats_with_its_own_threshold() -> None:
     index = MemoryIndex()
     first = assign_groups([(A, ("nato_expansion",), "ryabkov", False, ())], index, NOW, 0.5, scorer)
     again = assign_groups([(B, ("nato_expansion",), "ryabkov", False, ())], index, NOW, 0.5, scorer)
-    other = assign_groups(
-        [("NATO must not take Ukraine in, ever.", ("nato_expansion",), "ryabkov", False, ())], index, NOW, 0.5, scorer
-    )
+    unlike = [("NATO must not take Ukraine in, ever.", ("nato_expansion",), "ryabkov", False, ())]
+    other = assign_groups(unlike, index, NOW, 0.5, scorer)
     assert first[0].is_new and not again[0].is_new and other[0].is_new
     assert 0.5 <= again[0].similarity <= 1.0
     # the same items with a scorer that never trusts a pair: every statement opens a group
     never = MemoryIndex()
     for text in (A, B):
-        assert assign_groups([(text, ("nato_expansion",), "ryabkov", False, ())], never, NOW, 0.5,
-                             linear_scorer(-20.0, {}))[0].is_new
+        item = (text, ("nato_expansion",), "ryabkov", False, ())
+        assert assign_groups([item], never, NOW, 0.5, linear_scorer(-20.0, {}))[0].is_new

@@ -31,8 +31,14 @@ function of the command that needs it. Type hints of such names go under
 
     def _row(a: Article) -> dict[str, object]: ...
 
+A listing people run often reads through SQLAlchemy Core (``Monitor.reading_core`` and the
+table clauses of ``monitor.store.alert_items``, as ``monitor alerts`` does): the ORM and the
+declarative models cost about a third of such a command's start-up. Tables are drawn by
+``monitor.cli.output`` without rich.
+
 ``tests/test_cli_startup.py`` runs ``--help`` of every command and fails when one of them
-imports a heavy library; ``bench/bench_cli.py`` times the result.
+imports a heavy library, and checks that ``monitor alerts`` loads neither the ORM, the models
+nor rich; ``bench/bench_cli.py`` times the result.
 """
 
 from __future__ import annotations

@@ -297,6 +297,7 @@ def _index(actors: Sequence[Actor]) -> _ActorIndex:
 
 
 _INDEX_CACHE: dict[int, tuple[Sequence[Actor], _ActorIndex]] = {}
+_INDEX_CACHE_SIZE: Final = 8
 
 
 def _cached_index(actors: Sequence[Actor]) -> _ActorIndex:
@@ -304,6 +305,8 @@ def _cached_index(actors: Sequence[Actor]) -> _ActorIndex:
     if hit is not None and hit[0] is actors:
         return hit[1]
     index = _index(actors)
+    while len(_INDEX_CACHE) >= _INDEX_CACHE_SIZE:  # a process sees few actor lists; never grow without bound
+        del _INDEX_CACHE[next(iter(_INDEX_CACHE))]
     _INDEX_CACHE[id(actors)] = (actors, index)
     return index
 

@@ -268,3 +268,15 @@ def test_pages_read_while_a_writer_holds_sqlite_and_a_blocked_change_says_why(tm
             writer.execute("ROLLBACK")
             writer.close()
     assert alert_status_in(settings, s.old) == "new"
+
+
+def test_model_features_render_as_weighted_chips_and_stay_escaped() -> None:
+    from monitor.web.render import make_environment
+
+    env = make_environment()
+    macro = env.from_string('{% from "macros.html" import evidence %}{{ evidence(value) }}')
+    html = macro.render(value={"features": [["lex:nato_expansion", 1.523], ["<b>w:x</b>", -0.25]], "flags": [True, 2]})
+    assert '<ul class="evidence-weights">' in html
+    assert '<span class="feature">lex:nato_expansion</span> <span class="weight">1.52</span>' in html
+    assert "&lt;b&gt;w:x&lt;/b&gt;" in html and "<b>" not in html
+    assert '<ul class="evidence-list">' in html  # a list of other values keeps the plain list

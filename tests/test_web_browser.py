@@ -35,7 +35,8 @@ XSS_TITLE = '<script>window.__xss = "title"</script><img src=x onerror="window._
 XSS_TEXT = 'NATO said <script>window.__xss = "text"</script> and <a href="javascript:window.__xss=1">click</a>.'
 XSS_URL = "javascript:window.__xss='url'"
 XSS_EVIDENCE = {"<b>cue</b>": ["<script>window.__xss = 'evidence'</script>", {"weight": 0.123456, "link": XSS_URL}],
-                "score": 2.5, "flags": [True, None], "deep": {"a": {"b": {"c": {"d": {"e": "<i>deep</i>"}}}}}}
+                "score": 2.5, "flags": [True, None], "deep": {"a": {"b": {"c": {"d": {"e": "<i>deep</i>"}}}}},
+                "features": [["<img src=x onerror=\"window.__xss = 'feature'\">", 1.25], ["w:nato", -0.5]]}
 
 
 @pytest.fixture(scope="session")

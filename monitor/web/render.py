@@ -56,6 +56,22 @@ def is_list(value: object) -> bool:
     return isinstance(value, list | tuple)
 
 
+def is_weighted_list(value: object) -> bool:
+    """A list of ``[name, number]`` pairs: the strongest features of a model decision."""
+    return (
+        isinstance(value, list | tuple)
+        and bool(value)
+        and all(
+            isinstance(item, list | tuple)
+            and len(item) == 2
+            and isinstance(item[0], str)
+            and isinstance(item[1], int | float)
+            and not isinstance(item[1], bool)
+            for item in value
+        )
+    )
+
+
 def label(key: object) -> str:
     """An evidence key as a label: ``speaker_cue`` -> ``speaker cue``."""
     return str(key).replace("_", " ")
@@ -68,7 +84,7 @@ def make_environment() -> ImmutableSandboxedEnvironment:
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
     )
     env.filters.update(http_url=http_url, when=when, iso=iso, scalar=scalar, label=label)
-    env.tests.update(mapping_value=is_mapping, list_value=is_list)
+    env.tests.update(mapping_value=is_mapping, list_value=is_list, weighted_list=is_weighted_list)
     return env
 
 

@@ -50,6 +50,7 @@ class Mention:
     gender: str = ""
     roles: tuple[str, ...] = ()
     known: bool = False  # a listed actor (else an unknown capitalised name, a role or a pronoun)
+    holders: tuple[Actor, ...] = ()  # for a role: the listed actors who hold it
 
 
 _SPEECH_VERBS: Final = (
@@ -262,6 +263,7 @@ class _ActorIndex:
     actors: tuple[Actor, ...]
     patterns: tuple[tuple[Actor, re.Pattern[str], tuple[str, ...]], ...]  # actor, regex, substring anchors
     roles: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...]
+    role_holders: dict[str, tuple[Actor, ...]]
 
 
 def _anchors(texts: Sequence[str]) -> tuple[str, ...]:
@@ -271,9 +273,6 @@ def _anchors(texts: Sequence[str]) -> tuple[str, ...]:
         words = [p for w in normalise(text).split() for p in w.rstrip("*").split("-") if p]
         out.append(max(words, key=len) if words else "")
     return tuple(out) if all(out) else ()
-
-
-_ROLE_HOLDERS: dict[str, tuple[Actor, ...]] = {}
 
 
 def _index(actors: Sequence[Actor]) -> _ActorIndex:
@@ -290,10 +289,8 @@ def _index(actors: Sequence[Actor]) -> _ActorIndex:
         {r for a in actors for r in a.roles} | set(_GENERIC_ROLES), key=lambda r: (-len(r), r)
     )
     roles = tuple((r, compile_term(r), _anchors([r])) for r in role_texts)
-    _ROLE_HOLDERS.clear()
-    for r in role_texts:
-        _ROLE_HOLDERS[r] = tuple(a for a in actors if r in a.roles)
-    return _ActorIndex(tuple(actors), patterns, roles)
+    holders = {r: tuple(a for a in actors if r in a.roles) for r in role_texts}
+    return _ActorIndex(tuple(actors), patterns, roles, holders)
 
 
 _INDEX_CACHE: dict[int, tuple[Sequence[Actor], _ActorIndex]] = {}
@@ -348,7 +345,7 @@ def find_mentions(seg: Segment, actors: Sequence[Actor]) -> list[Mention]:
         for m in pattern.finditer(norm):
             if not _overlaps(m.span(), taken) and not _followed_by_name(m.end(), out):
                 taken.append(m.span())
-                out.append(Mention(seg.index, *m.span(), "role", role))
+                out.append(Mention(seg.index, *m.span(), "role", role, holders=index.role_holders[role]))
     for m in _PRONOUN_RE.finditer(norm):
         out.append(Mention(seg.index, *m.span(), "pronoun", m.group(1)))
     out.sort(key=lambda x: x.start)
@@ -697,7 +694,7 @@ def _resolve(m: Mention, i: int, mentions: list[list[Mention]], cue: str) -> Spe
         target = _antecedent(m, i, mentions, lambda x: _role_fits(m.name, x))
         if target is not None:
             return _as_speaker(target, f"{cue} -> nearest person with that role")
-        holders = _ROLE_HOLDERS.get(m.name, ())
+        holders = m.holders
         if len(holders) == 1:
             return Speaker(
                 holders[0].name, holders[0].kind, holders[0].side, f"{cue} -> only known holder of the role"

@@ -103,13 +103,29 @@ def _table_ids(driver: Any) -> list[int]:
 def _navigate(driver: Any, action: Any) -> None:
     """Run ``action`` (a click or submit that loads a page) and wait for the new page."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = driver.find_element(By.TAG_NAME, "html")
     action()
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 15).until(lambda _d: _left_the_page(old))
     WebDriverWait(driver, 15).until(lambda d: d.execute_script("return document.readyState") == "complete")
+
+
+def _left_the_page(element: Any) -> bool:
+    """True once ``element`` belongs to a page that is gone. Mid-navigation, chromedriver may answer
+    "Node with given id does not belong to the document" instead of a stale-element error: that too
+    means the old page is gone."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as exc:
+        if "does not belong to the document" in str(exc):
+            return True
+        raise
+    return False
 
 
 def test_table_lists_exactly_what_monitor_alerts_lists(browser: Any, site: Site) -> None:

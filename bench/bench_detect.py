@@ -20,7 +20,6 @@ import resource
 import statistics
 import sys
 import time
-import tomllib
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.detect.article import Resources, analyse_text
+from monitor.detect.article import analyse_text
 from monitor.detect.dedup import (
     DEFAULT_THRESHOLD,
     blocking_keys,
@@ -39,18 +38,9 @@ from monitor.detect.dedup import (
 from monitor.detect.evaluate import evaluate_texts, load_gold
 from monitor.detect.learned import analyse_with_model
 from monitor.detect.model import load_model
-from monitor.detect_step import SHIPPED_MODEL
-from monitor.detect.resources import load_actors, load_demands
+from monitor.detect_step import SHIPPED_MODEL, shipped_resources
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
-
-
-def _resources() -> Resources:
-    data = ROOT / "monitor" / "data"
-    return Resources(
-        load_demands(tomllib.loads((data / "demands.toml").read_text())["demands"], "demands"),
-        load_actors(tomllib.loads((data / "actors.toml").read_text())["actors"], "actors"),
-    )
 
 
 def _seed_texts() -> list[str]:
@@ -60,7 +50,7 @@ def _seed_texts() -> list[str]:
 def _work(job: tuple[int, str]) -> tuple[int, float]:
     """Detect ``n`` seed articles with the model (a file, "" = the shipped one, "rules"): sentences, CPU s."""
     n_articles, model_name = job
-    res, texts = _resources(), _seed_texts()
+    res, texts = shipped_resources(), _seed_texts()
     model = None if model_name == "rules" else load_model(Path(model_name) if model_name else SHIPPED_MODEL)
     started = time.process_time()
     if model is None:
@@ -278,7 +268,7 @@ THRESHOLDS = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
 
 def loo(args: argparse.Namespace) -> dict[str, object]:
     """Tune the one fitted number (the repeat threshold) on four documents, score the fifth."""
-    res = _resources()
+    res = shipped_resources()
     gold = load_gold((ROOT / "tests/data/eval/seeds_gold.jsonl").read_text().splitlines(), "gold")
     texts = {d: (ROOT / "seeds" / f"{d}.txt").read_text() for d in sorted({g.doc for g in gold})}
     full = evaluate_texts(gold, texts, res, NOW)

@@ -16,7 +16,6 @@ import argparse
 import json
 import sys
 import time
-import tomllib
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,20 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).parents[1]
 sys.path.insert(0, str(ROOT))
 
-from monitor.detect.article import Resources  # noqa: E402
 from monitor.detect.evaluate import predict_texts, same_speaker_by, score  # noqa: E402
-from monitor.detect.resources import load_actors, load_demands  # noqa: E402
 from monitor.detect.training import TrainOptions, load_folders, train_model  # noqa: E402
+from monitor.detect_step import shipped_resources  # noqa: E402
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
-
-
-def resources() -> Resources:
-    data = ROOT / "monitor" / "data"
-    return Resources(
-        load_demands(tomllib.loads((data / "demands.toml").read_text())["demands"], "demands"),
-        load_actors(tomllib.loads((data / "actors.toml").read_text())["actors"], "actors"),
-    )
 
 
 def row(name: str, s, n_docs: int) -> dict[str, object]:
@@ -73,7 +63,7 @@ def main() -> None:
     ap.add_argument("--errors", type=Path, default=None, help="write every held-out error as JSON lines")
     args = ap.parse_args()
     extra = args.extra if args.extra is not None else [ROOT / "tests" / "data" / "eval" / "seeds"]
-    res = resources()
+    res = shipped_resources()
     demands = [d.name for d in res.demands]
     corpus = load_folders([args.corpus], demands)
     extra_docs = load_folders(extra, demands) if extra else []

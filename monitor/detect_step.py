@@ -133,6 +133,14 @@ class DetectReport:
     errors: list[str] = field(default_factory=list)
 
 
+def shipped_resources() -> Resources:
+    """The demands and actors the package ships (``monitor/data``), as the built-in configuration
+    loads them: for benchmarks and tests, independent of any ``monitor.toml`` nearby."""
+    from monitor.config import DEFAULT_CONFIG_NAME, PACKAGE_DATA, load_settings
+
+    return load_resources(load_settings(PACKAGE_DATA / DEFAULT_CONFIG_NAME, env={}))
+
+
 def load_resources(settings: Settings) -> Resources:
     """Compile the configured demands and actors (validated already by load_settings), once per
     process while they stay the same: every chunk of a run asks again, and a new compilation

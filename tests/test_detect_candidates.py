@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from monitor.detect.article import Resources
 from monitor.detect.features import DRAFT_OWNER, context_features, sentence_features, speaker_candidates
 from monitor.detect.learned import document_context
 from monitor.detect.match import exclusions
-from monitor.detect.resources import load_actors, load_demands
+from monitor.detect_step import shipped_resources
 
 ROOT = Path(__file__).parents[1]
 DATA = ROOT / "monitor" / "data"
@@ -22,9 +21,7 @@ DATA = ROOT / "monitor" / "data"
 
 @pytest.fixture(scope="module")
 def resources() -> Resources:
-    demands = load_demands(tomllib.loads((DATA / "demands.toml").read_text())["demands"], "demands.toml")
-    actors = load_actors(tomllib.loads((DATA / "actors.toml").read_text())["actors"], "actors.toml")
-    return Resources(demands, actors)
+    return shipped_resources()
 
 
 def test_earlier_speaker_is_a_candidate_beyond_the_mention_window(resources: Resources) -> None:

@@ -9,7 +9,6 @@ carries instead (trained on four seed articles, scored on the fifth)."""
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 from monitor.detect.article import Resources
 from monitor.detect.evaluate import Scores, predict_texts, same_speaker_by, score
 from monitor.detect.model import DetectorModel
-from monitor.detect.resources import load_actors, load_demands
+from monitor.detect_step import shipped_resources
 from monitor.detect.training import LabelledDoc, load_folders, train_model
 
 ROOT = Path(__file__).parents[1]
@@ -31,11 +30,7 @@ HAS_CORPUS = (CORPUS / "gold.jsonl").is_file()
 
 
 def resources() -> Resources:
-    data = ROOT / "monitor" / "data"
-    return Resources(
-        load_demands(tomllib.loads((data / "demands.toml").read_text())["demands"], "demands.toml"),
-        load_actors(tomllib.loads((data / "actors.toml").read_text())["actors"], "actors.toml"),
-    )
+    return shipped_resources()
 
 
 @pytest.fixture(scope="module")

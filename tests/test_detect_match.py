@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 
 import pytest
 
 from monitor.detect.article import Resources, analyse_text
 from monitor.detect.match import match_sentence
 from monitor.detect.resources import load_actors, load_demands
+from monitor.detect_step import shipped_resources
 from monitor.errors import ConfigError
 
-DATA = Path(__file__).parents[1] / "monitor" / "data"
 
 
 @pytest.fixture(scope="module")
 def resources() -> Resources:
-    demands = load_demands(tomllib.loads((DATA / "demands.toml").read_text())["demands"], "demands.toml")
-    actors = load_actors(tomllib.loads((DATA / "actors.toml").read_text())["actors"], "actors.toml")
-    return Resources(demands, actors)
+    return shipped_resources()
 
 
 MATCH_CASES = {

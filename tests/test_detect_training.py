@@ -131,18 +131,11 @@ def test_a_copied_seed_folder_without_docs_jsonl_trains(tmp_path: Path) -> None:
 
 
 def test_repeat_classifier_is_trained_from_clusters_and_can_be_left_out() -> None:
-    import tomllib
-
-    from monitor.detect.article import Resources
     from monitor.detect.dedup import fingerprint
-    from monitor.detect.resources import load_actors, load_demands
     from monitor.detect.training import TrainOptions, train_model
+    from monitor.detect_step import shipped_resources
 
-    data = ROOT / "monitor" / "data"
-    res = Resources(
-        load_demands(tomllib.loads((data / "demands.toml").read_text())["demands"], "demands"),
-        load_actors(tomllib.loads((data / "actors.toml").read_text())["actors"], "actors"),
-    )
+    res = shipped_resources()
     docs = load_folders([SEEDS_FOLDER], DEMANDS)
     model = train_model(docs, res)
     assert model.repeat is not None and model.repeat_threshold == TrainOptions().repeat_threshold

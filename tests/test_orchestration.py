@@ -183,13 +183,13 @@ with open_monitor(load_settings(sys.argv[1], env={})) as m:
 """
 
 
-def _kill_when(cmd: list[str], ready: Callable[[], bool], timeout_s: float = 600) -> None:
+def _kill_when(cmd: list[str], ready: Callable[[], bool]) -> None:
+    """Kill ``cmd`` with SIGKILL as soon as ``ready()``; the wait is bounded by the run itself (a
+    finite corpus: it ends, and ending before the kill point fails the test), not by a clock."""
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + timeout_s
     try:
         while not ready():
             assert proc.poll() is None, f"the run ended before it could be killed: {proc.stderr.read()!r}"  # type: ignore[union-attr]
-            assert time.monotonic() < deadline, "the run never reached the kill point"
             time.sleep(0.05)
         os.kill(proc.pid, signal.SIGKILL)
     finally:
@@ -230,9 +230,8 @@ def test_postgres_connections_killed_mid_run_cost_at_most_the_item_in_flight(
     holder: list[Any] = []
     worker = threading.Thread(target=lambda: holder.append(_safe(lambda: _run(settings))))
     worker.start()
-    deadline = time.monotonic() + 600  # a hang guard, not a speed claim
     while _count(url, select(func.count()).where(Article.detected_at.is_not(None))) < 5:
-        assert worker.is_alive() and time.monotonic() < deadline, "the run ended before the kill"
+        assert worker.is_alive(), "the run ended before the kill"  # the run is finite: no clock needed
         time.sleep(0.05)
     before = end_state(url)
     with pg_admin.engine.connect() as c:

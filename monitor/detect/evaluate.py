@@ -338,15 +338,10 @@ def evaluate_texts(
     texts: Mapping[str, str],
     resources: Resources,
     now: datetime,
-    *,
-    threshold: float | None = None,
-    model: DetectorModel | None = None,
-    languages: Mapping[str, str] | None = None,
-    alert_narrative: bool = False,
+    **options: Any,
 ) -> Scores:
-    """Detection plus scoring for the documents in ``texts`` (the gold rows of other documents are ignored)."""
+    """Detection plus scoring for the documents in ``texts`` (the gold rows of other documents are
+    ignored); ``options`` are :func:`predict_texts`'s keyword options (threshold, model, ...)."""
     subset = [g for g in gold if g.doc in texts]
-    preds = predict_texts(
-        texts, resources, now, threshold=threshold, model=model, languages=languages, alert_narrative=alert_narrative
-    )
+    preds = predict_texts(texts, resources, now, **options)
     return score(subset, preds, texts, same_speaker_by(resources.actors))

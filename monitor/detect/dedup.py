@@ -491,14 +491,17 @@ def pair_features(a: Fingerprint, b: Fingerprint, adjacent: bool) -> dict[str, f
     shared = a.labels & b.labels
     if a.speaker != b.speaker or not shared:
         return {}
-    stems, shingles, concept = _dice(a.stems, b.stems), _dice(a.shingles, b.shingles), _dice(a.concepts, b.concepts)
-    f = {"sim": similarity(a, b), "concept": concept, "labels": len(shared) / len(a.labels | b.labels)}
+    concept = _dice(a.concepts, b.concepts)
+    f = {"concept": concept, "labels": len(shared) / len(a.labels | b.labels)}
     if a.labels == b.labels:
         f["same_labels"] = 1.0
     if a.script != b.script:
+        f["sim"] = CROSS_LANGUAGE_FACTOR * concept  # as similarity() scores a translation
         f["cross_script"] = 1.0
         f["cross_script*concept"] = concept
     else:
+        stems, shingles = _dice(a.stems, b.stems), _dice(a.shingles, b.shingles)
+        f["sim"] = max(0.5 * stems + 0.5 * shingles, CONCEPT_FACTOR * concept)  # similarity(), not computed twice
         f["stems"] = stems
         f["shingles"] = shingles
         f["stems*concept"] = stems * concept

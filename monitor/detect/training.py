@@ -201,6 +201,7 @@ def align_gold(doc: DocContext, text: str, gold: Sequence[GoldSentence]) -> list
 class _Examples:
     doc_of: list[int]  # the document index of each sentence (for inner folds)
     contexts: list[DocContext]
+    aligned: list[list[GoldSentence | None]]  # per document: the gold sentence of each segment
     demand_x: list[Features]
     demand_y: dict[str, list[int]]
     speaker_x: list[Features]
@@ -216,14 +217,15 @@ def _examples(
     same: Callable[[str | None, str | None], bool],
     progress: Callable[[str], None] | None,
 ) -> _Examples:
-    ex = _Examples([], [], [], {d: [] for d in demands}, [], [], [], [])
+    ex = _Examples([], [], [], [], {d: [] for d in demands}, [], [], [], [])
     for k, d in enumerate(docs):
         if progress and k % 20 == 0:
             progress(f"features: document {k + 1} of {len(docs)}")
         ctx = document_context(d.text, resources, language=d.language)
         partisan = is_partisan_text(d.text)
         ex.contexts.append(ctx)
-        for i, g in enumerate(align_gold(ctx, d.text, d.gold)):
+        ex.aligned.append(align_gold(ctx, d.text, d.gold))
+        for i, g in enumerate(ex.aligned[-1]):
             ex.doc_of.append(k)
             ex.demand_x.append(sentence_features(ctx, i))
             for name in demands:
@@ -283,7 +285,7 @@ def train_model(
     stance = _fit_multiclass(ex.stance_x, ex.stance_y, opts.c_stance)
     repeat = None
     if opts.repeat_model:
-        pair_x, pair_y = _repeat_examples(docs, ex.contexts, demands)
+        pair_x, pair_y = _repeat_examples(docs, ex.contexts, ex.aligned, demands)
         if sum(pair_y) >= MIN_POSITIVES and len(set(pair_y)) == 2:
             repeat = _fit_binary(pair_x, pair_y, opts.c_repeat, opts.repeat_threshold, balanced=False)
         elif progress:
@@ -311,7 +313,10 @@ REPEAT_CANDIDATES: Final = 40  # earlier statements of the same speaker paired w
 
 
 def _repeat_examples(
-    docs: Sequence[LabelledDoc], contexts: Sequence[DocContext], demands: Sequence[str]
+    docs: Sequence[LabelledDoc],
+    contexts: Sequence[DocContext],
+    aligned: Sequence[Sequence[GoldSentence | None]],
+    demands: Sequence[str],
 ) -> tuple[list[Features], list[int]]:
     """Pairs of gold statements of one speaker that share a label, in the order documents are
     seen (name order, as in evaluation): positive when both carry the same cluster. Each statement
@@ -321,9 +326,9 @@ def _repeat_examples(
     seen: dict[str, list[tuple[Fingerprint, str]]] = {}
     xs: list[Features] = []
     ys: list[int] = []
-    for d, ctx in zip(docs, contexts, strict=True):
+    for d, ctx, gold in zip(docs, contexts, aligned, strict=True):
         prev: tuple[Fingerprint, str] | None = None
-        for i, g in enumerate(align_gold(ctx, d.text, d.gold)):
+        for i, g in enumerate(gold):
             labels = [lab for lab in (g.labels if g else ()) if lab in known]
             if g is None or not labels or not g.speaker or not g.cluster:
                 prev = None

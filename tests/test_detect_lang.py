@@ -53,3 +53,18 @@ def test_seed_and_corpus_languages_are_the_labelled_ones() -> None:
     assert len(labelled) >= 5
     wrong = [p.name for p, lang in labelled.items() if detect_language(p.read_text(encoding="utf-8")) != lang]
     assert wrong == []
+
+
+def test_a_model_layout_this_cannot_read_falls_back_to_the_library_loader(monkeypatch) -> None:
+    from monitor.detect import lang
+
+    def incompatible() -> None:
+        raise TypeError("LanguageIdentifier() got an unexpected keyword argument 'tk_row'")
+
+    monkeypatch.setattr(lang, "_lean_identifier", incompatible)
+    lang._classify.cache_clear()
+    try:
+        assert lang.detect_language("NATO must not expand further east, the minister told reporters.") == "en"
+        assert lang.detect_language("Россия требует гарантий нерасширения НАТО на восток.") == "ru"
+    finally:
+        lang._classify.cache_clear()

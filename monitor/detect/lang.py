@@ -32,7 +32,10 @@ _CHUNK: Final = 1 << 20
 
 @lru_cache(maxsize=1)
 def _classify() -> Any:
-    identifier = _lean_identifier()
+    try:
+        identifier = _lean_identifier()
+    except (AttributeError, TypeError, ValueError, OSError, zipfile.BadZipFile, lzma.LZMAError):
+        identifier = None  # another py3langid release: its own loader is always right
     if identifier is None:
         import py3langid  # loads its bundled model on first use; no download
 

@@ -74,3 +74,32 @@ def test_narrative_sentence_favours_none() -> None:
     cands = {c.name: c for c in speaker_candidates(doc, 3, ["nato_expansion"])}
     none = cands[None].features
     assert none.get("none|no_speech") == 1.0 and none.get("none|no_quote") == 1.0
+
+
+def test_stance_is_averaged_over_the_speaker_candidates() -> None:
+    """A stance hangs on whose it is: with two nearly equal speaker candidates of opposite sides,
+    the stance follows the weight of both, not the marginally better one alone."""
+    from monitor.detect.learned import judge_stance
+    from monitor.detect.model import BinaryModel, DetectorModel, MulticlassModel
+
+    doc = _doc()
+    cands = [c for c in speaker_candidates(doc, 5, ["nato_expansion"]) if c.name in ("Sergei Ryabkov", None)]
+    assert len(cands) == 2
+    ryabkov, none = sorted(cands, key=lambda c: c.name is None)
+    # the speaker model slightly prefers Ryabkov (side russia -> pro); "none" (author -> neutral) is
+    # close behind and its neutral stance is far surer than Ryabkov's pro
+    speaker = BinaryModel(0.0, {"side:russia": 0.2, "none": 0.0})
+    stance = MulticlassModel(
+        ("contra", "neutral", "pro"),
+        (0.0, 0.0, 0.0),
+        {"side:russia": (0.0, 0.9, 1.0), "side:author": (0.0, 4.0, 0.0)},
+    )
+    model = DetectorModel(("nato_expansion",), {}, {}, speaker, stance)
+    assert speaker.probability(ryabkov.features) > speaker.probability(none.features)
+    alone, _ = stance.predict({"side:" + ryabkov.side: 1.0})
+    assert alone == "pro"
+    mixed, p = judge_stance(model, doc, 5, ["nato_expansion"], [ryabkov, none], None)
+    assert mixed == "neutral" and 0.0 < p < 1.0
+    # with one candidate the mixture is that candidate's own stance
+    only, _ = judge_stance(model, doc, 5, ["nato_expansion"], [ryabkov], None)
+    assert only == "pro"

@@ -32,7 +32,7 @@ from monitor.detect.segment import segment_text
 from monitor.detect.speaker import Speaker, find_mentions, find_speakers
 from monitor.detect.stance import decide_stance, is_partisan_text
 
-__all__ = ["analyse_with_model", "choose_speaker", "document_context"]
+__all__ = ["analyse_with_model", "choose_speaker", "document_context", "judge_stance"]
 
 
 def document_context(text: str, resources: Resources, *, language: str = "") -> DocContext:
@@ -110,12 +110,13 @@ def analyse_with_model(
         if not labels:
             out.append(SentenceResult(seg, (), doc.speakers[i], None, doc.language))
             continue
-        cand, p_speaker = choose_speaker(model, speaker_candidates(doc, i, labels))
+        candidates = speaker_candidates(doc, i, labels)
+        cand, p_speaker = choose_speaker(model, candidates)
         speaker = (
             Speaker(cand.name, cand.kind, cand.side, f"{cand.cue} (p={p_speaker:.2f})") if cand.name else None
         )
         rule_stance = decide_stance(seg.text, doc.speakers[i], partisan_author=partisan)
-        stance, p_stance = model.stance.predict(stance_features(doc, i, labels, cand, rule_stance))
+        stance, p_stance = judge_stance(model, doc, i, labels, candidates, rule_stance)
         evidence = {
             "model": model.version,
             "labels": why,
@@ -139,6 +140,29 @@ def analyse_with_model(
             )
         )
     return out
+
+
+def judge_stance(
+    model: DetectorModel,
+    doc: DocContext,
+    i: int,
+    labels: Sequence[str],
+    candidates: Sequence[Candidate],
+    rule_stance: str | None,
+) -> tuple[str, float]:
+    """The stance of sentence ``i`` and its probability, averaged over the speaker candidates
+    weighted by their speaker probabilities: a stance hangs on whose it is (Russia insisting is
+    ``pro``, NATO refusing is ``contra``), so an uncertain speaker choice must not flip it alone."""
+    weights = [model.speaker.probability(c.features) for c in candidates]
+    total = sum(weights)
+    if total <= 0.0:
+        weights, total = [1.0] * len(candidates), float(len(candidates))
+    mixed: dict[str, float] = dict.fromkeys(model.stance.classes, 0.0)
+    for w, c in zip(weights, candidates, strict=True):
+        for lab, q in model.stance.probabilities(stance_features(doc, i, labels, c, rule_stance)).items():
+            mixed[lab] += q * w / total
+    best = max(model.stance.classes, key=lambda c: (mixed[c], c))
+    return best, mixed[best]
 
 
 def _entities(doc: DocContext, i: int, speaker: Speaker | None) -> tuple[str, ...]:

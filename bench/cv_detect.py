@@ -43,6 +43,8 @@ def row(name: str, s, n_docs: int) -> dict[str, object]:
         "stance": round(s.stance_accuracy, 3),
         "stance_all": round(s.stance_accuracy_all, 3),
         "b3": round(s.bcubed_f1, 3),
+        "b3_p": round(s.bcubed_precision, 3),
+        "b3_r": round(s.bcubed_recall, 3),
         "alerts": s.alerts,
         "clusters": s.gold_clusters,
     }

@@ -23,12 +23,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from monitor.detect.article import Resources, SentenceResult, analyse_text
-from monitor.detect.dedup import DEFAULT_THRESHOLD, PairScorer, assign_groups, grouping_items
+from monitor.detect.dedup import DEFAULT_THRESHOLD, PairScorer, assign_groups, grouping_items, state_keys
 from monitor.detect.learned import analyse_with_model
 from monitor.detect.model import DetectorModel, load_model
 from monitor.detect.resources import load_actors, load_demands
@@ -74,6 +75,11 @@ class Detector:
 
     def repeat_scorer(self) -> PairScorer | None:
         return self.model.repeat_scorer() if self.model is not None else None
+
+    @cached_property
+    def states(self) -> dict[str, str]:
+        """The bodies that speak for one state share its speaker key when grouping repeats."""
+        return state_keys(self.resources.actors)
 
     @property
     def version(self) -> str:
@@ -171,7 +177,12 @@ def detect_article(
             kept = {}
         text, language = repo.article_text(session, article_id)
         results = detector.analyse(text, language, use_context=m.settings.detect.use_context)
-        items = grouping_items(results, f"article:{article_id}", alert_narrative=m.settings.detect.alert_narrative)
+        items = grouping_items(
+            results,
+            f"article:{article_id}",
+            alert_narrative=m.settings.detect.alert_narrative,
+            states=detector.states,
+        )
         index = repo.SqlGroupIndex(session, article_id, results, detector.version, kept)
         grouped = assign_groups(items, index, now, threshold, detector.repeat_scorer())
         for k, (r, item) in enumerate(zip(results, items, strict=True)):

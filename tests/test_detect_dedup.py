@@ -109,3 +109,16 @@ def test_learned_scorer_decides_repeats_with_its_own_threshold() -> None:
     for text in (A, B):
         item = (text, ("nato_expansion",), "ryabkov", False, ())
         assert assign_groups([item], never, NOW, 0.5, linear_scorer(-20.0, {}))[0].is_new
+
+
+def test_speaker_key_merges_the_bodies_of_one_state_only() -> None:
+    from monitor.detect.dedup import speaker_key, state_keys
+    from monitor.detect_step import shipped_resources
+
+    states = state_keys(shipped_resources().actors)
+    assert speaker_key("Kremlin", "a", states) == speaker_key("Russian Foreign Ministry", "b", states)
+    assert speaker_key("Kremlin", "a", states) == speaker_key("Russia", "a", states) == "russia"
+    assert speaker_key("White House", "a", states) == "united states"
+    assert speaker_key("Dmitry Peskov", "a", states) == "dmitry peskov"  # people keep their own key
+    assert speaker_key("Kremlin", "a") == "kremlin"  # without the map: the name itself
+    assert speaker_key(None, "a", states) == "author@a"

@@ -61,3 +61,27 @@ def test_repeats_record_what_they_matched(settings: Settings) -> None:
         assert repeats and all(r.evidence and r.evidence["repeat_of"]["reason"] for r in repeats)
         assert all(n.speaker is None and n.evidence["repeat_of"] is None for n in narrative)
         assert all(a.evidence and a.evidence["demands"] and a.evidence["speaker_cue"] for a in alerts)
+
+
+def test_bodies_of_one_state_share_a_statement_group(settings: Settings, tmp_path: Path) -> None:
+    """The Kremlin and the Russian Foreign Ministry speak for Russia: the same point reported from
+    each is one statement, one alert (the labelling conventions count them as one speaker). A
+    person never merges with their institution."""
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    point = "must legally guarantee that NATO will never admit Ukraine and will stop its eastward expansion."
+    (folder / "a.txt").write_text(f"Kremlin on guarantees\n\nThe Kremlin said the United States {point}\n")
+    (folder / "b.txt").write_text(
+        f"Moscow on guarantees\n\nThe Russian Foreign Ministry said the United States {point}\n"
+    )
+    (folder / "c.txt").write_text(f"Lavrov on guarantees\n\nSergei Lavrov said the United States {point}\n")
+    with open_monitor(settings) as m:
+        ingest_paths(m, [folder], NOW)
+        report = detect_articles(m, NOW)
+        assert report.articles == 3 and not report.errors
+        with m.session() as s:
+            rows = [r for r in s.scalars(select(Statement).where(Statement.group_id.is_not(None)))]
+    by_speaker = {r.speaker: r.group_id for r in rows if "nato_expansion" in (r.demands or [])}
+    assert {"Kremlin", "Russian Foreign Ministry", "Sergei Lavrov"} <= set(by_speaker), by_speaker
+    assert by_speaker["Kremlin"] == by_speaker["Russian Foreign Ministry"]
+    assert by_speaker["Sergei Lavrov"] != by_speaker["Kremlin"]

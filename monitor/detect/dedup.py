@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final, Protocol
 
-from monitor.detect.resources import normalise
+from monitor.detect.resources import Actor, normalise
 
 if TYPE_CHECKING:
     from monitor.detect.article import SentenceResult
@@ -456,9 +456,24 @@ def stem(word: str) -> str:
     return word
 
 
-def speaker_key(speaker: str | None, article_scope: str) -> str:
-    """Statements are repeats only of the same speaker; the author's narrative only within its article."""
-    return normalise(speaker).strip() if speaker else f"author@{article_scope}"
+def speaker_key(speaker: str | None, article_scope: str, states: Mapping[str, str] | None = None) -> str:
+    """Statements are repeats only of the same speaker; the author's narrative only within its
+    article. ``states`` (:func:`state_keys`) maps the bodies that speak for one state to it: the
+    Kremlin, the Russian Foreign Ministry and Russia make one speaker, as the labelling conventions
+    count them (people never merge with their institution)."""
+    if not speaker:
+        return f"author@{article_scope}"
+    key = normalise(speaker).strip()
+    return states.get(key, key) if states else key
+
+
+def state_keys(actors: Iterable[Actor]) -> dict[str, str]:
+    """Speaker key of each listed body that speaks for a state -> the state's key."""
+    return {
+        normalise(a.name).strip(): normalise(a.state).strip()
+        for a in actors
+        if a.state and a.kind != "person"
+    }
 
 
 def fingerprint(text: str, labels: Iterable[str], speaker: str, concepts: Iterable[str] = ()) -> Fingerprint:
@@ -717,7 +732,11 @@ def assign_groups(
 
 
 def grouping_items(
-    results: Sequence[SentenceResult], scope: str, *, alert_narrative: bool = False
+    results: Sequence[SentenceResult],
+    scope: str,
+    *,
+    alert_narrative: bool = False,
+    states: Mapping[str, str] | None = None,
 ) -> list[tuple[str, tuple[str, ...], str, bool, tuple[str, ...]]]:
     """The :func:`assign_groups` items of one article's sentences (``scope`` names the article).
 
@@ -732,7 +751,7 @@ def grouping_items(
             (
                 r.segment.text,
                 labels,
-                speaker_key(r.speaker.name if r.speaker else None, scope),
+                speaker_key(r.speaker.name if r.speaker else None, scope, states),
                 k > 0 and any(m.context_from == k - 1 for m in r.matches),
                 r.concepts,
             )

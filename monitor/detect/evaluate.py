@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.detect.article import Resources, analyse_text
-from monitor.detect.dedup import DEFAULT_THRESHOLD, MemoryIndex, assign_groups, grouping_items
+from monitor.detect.dedup import DEFAULT_THRESHOLD, MemoryIndex, assign_groups, grouping_items, state_keys
 from monitor.detect.learned import analyse_with_model
 from monitor.detect.model import DetectorModel
 from monitor.detect.resources import Actor, normalise
@@ -310,12 +310,13 @@ def predict_texts(
     index = MemoryIndex()
     preds: list[PredictedSentence] = []
     langs = languages or {}
+    states = state_keys(resources.actors)
     for doc in sorted(texts):
         if model is not None:
             results = analyse_with_model(texts[doc], resources, model, language=langs.get(doc, ""))
         else:
             results = analyse_text(texts[doc], resources, language=langs.get(doc, ""))
-        items = grouping_items(results, doc, alert_narrative=alert_narrative)
+        items = grouping_items(results, doc, alert_narrative=alert_narrative, states=states)
         groups = {g.position: g.group_id for g in assign_groups(items, index, now, threshold, scorer)}
         for k, r in enumerate(results):
             group = groups.get(k)

@@ -14,13 +14,13 @@ fixed seed, lbfgs), and weights are rounded when written, so the same folders gi
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from monitor.detect.article import Resources
-from monitor.detect.dedup import Fingerprint, fingerprint, pair_features, speaker_key
+from monitor.detect.dedup import Fingerprint, fingerprint, pair_features, speaker_key, state_keys
 from monitor.detect.evaluate import GoldSentence, same_speaker_by
 from monitor.detect.features import (
     DocContext,
@@ -285,7 +285,9 @@ def train_model(
     stance = _fit_multiclass(ex.stance_x, ex.stance_y, opts.c_stance)
     repeat = None
     if opts.repeat_model:
-        pair_x, pair_y = _repeat_examples(docs, ex.contexts, ex.aligned, demands)
+        pair_x, pair_y = _repeat_examples(
+            docs, ex.contexts, ex.aligned, demands, state_keys(resources.actors)
+        )
         if sum(pair_y) >= MIN_POSITIVES and len(set(pair_y)) == 2:
             repeat = _fit_binary(pair_x, pair_y, opts.c_repeat, opts.repeat_threshold, balanced=False)
         elif progress:
@@ -317,6 +319,7 @@ def _repeat_examples(
     contexts: Sequence[DocContext],
     aligned: Sequence[Sequence[GoldSentence | None]],
     demands: Sequence[str],
+    states: Mapping[str, str] | None = None,
 ) -> tuple[list[Features], list[int]]:
     """Pairs of gold statements of one speaker that share a label, in the order documents are
     seen (name order, as in evaluation): positive when both carry the same cluster. Each statement
@@ -334,7 +337,7 @@ def _repeat_examples(
                 prev = None
                 continue
             concepts = _concepts(ctx, i, labels, g.speaker)
-            fp = fingerprint(ctx.segments[i].text, labels, speaker_key(g.speaker, d.doc), concepts)
+            fp = fingerprint(ctx.segments[i].text, labels, speaker_key(g.speaker, d.doc, states), concepts)
             if prev is not None:
                 f = pair_features(fp, prev[0], True)
                 if f:

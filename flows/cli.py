@@ -60,7 +60,12 @@ def recording_server(env: MutableMapping[str, str] | None = None) -> Iterator[st
         url, origin = find_server(env)
     except ServerUnreachable as exc:
         raise click.ClickException(str(exc)) from exc
-    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    from prefect.settings import (
+        PREFECT_API_URL,
+        PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+        PREFECT_UI_URL,
+        temporary_settings,
+    )
 
     if url is None and PREFECT_API_URL.value():
         url, origin = str(PREFECT_API_URL.value()), "Prefect settings"
@@ -76,7 +81,10 @@ def recording_server(env: MutableMapping[str, str] | None = None) -> Iterator[st
                 started = stack.enter_context(temporary_server(timeout_s))
             except RuntimeError as exc:
                 raise click.ClickException(str(exc)) from exc
-            stack.enter_context(temporary_settings({PREFECT_API_URL: started, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}))
+            # the server (and any UI) is gone when the run ends: no "View at" link to a dead page
+            stack.enter_context(temporary_settings(
+                {PREFECT_API_URL: started, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None, PREFECT_UI_URL: ""}
+            ))
             stack.callback(send_pending_logs_and_events)  # first of the exits: the server still answers
             yield (f"Prefect server: none running; a temporary one on {env['PREFECT_HOME']} for this run "
                    f"({started}, stopped at its end)")

@@ -81,7 +81,10 @@ def main() -> None:
         model = train_model(train, res, options=opts)
         t = {d.doc: d.text for d in test}
         lg = {d.doc: d.language for d in test}
-        preds = predict_texts(t, res, NOW, model=model, languages=lg, threshold=args.group_threshold)
+        days = {d.doc: d.published for d in test if d.published is not None}
+        preds = predict_texts(
+            t, res, NOW, model=model, languages=lg, published=days, threshold=args.group_threshold
+        )
         gold = [g for d in test for g in d.gold]
         s = score(gold, preds, t, same)
         rows.append(row(part, s, len(test)))

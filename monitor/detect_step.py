@@ -23,8 +23,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cached_property
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -85,10 +85,15 @@ class Detector:
     def version(self) -> str:
         return self.model.version if self.model is not None else DETECTOR_VERSION
 
-    def analyse(self, text: str, language: str = "", *, use_context: bool = True) -> list[SentenceResult]:
+    def analyse(
+        self, text: str, language: str = "", *, use_context: bool = True, published: date | None = None
+    ) -> list[SentenceResult]:
+        """Detect one article; ``published`` is its date when known (who held a role then)."""
         if self.model is None:
-            return analyse_text(text, self.resources, language=language, use_context=use_context)
-        return analyse_with_model(text, self.resources, self.model, language=language)
+            return analyse_text(
+                text, self.resources, language=language, use_context=use_context, published=published
+            )
+        return analyse_with_model(text, self.resources, self.model, language=language, published=published)
 
 
 def model_path(settings: Settings) -> Path | None:
@@ -175,8 +180,13 @@ def detect_article(
             if not repo.claim_article(session, article_id, now, detector.version):
                 return  # another run detected it already (or is doing so and has committed)
             kept = {}
-        text, language = repo.article_text(session, article_id)
-        results = detector.analyse(text, language, use_context=m.settings.detect.use_context)
+        text, language, published_at = repo.article_text(session, article_id)
+        results = detector.analyse(
+            text,
+            language,
+            use_context=m.settings.detect.use_context,
+            published=published_day(published_at, now),
+        )
         items = grouping_items(
             results,
             f"article:{article_id}",
@@ -193,6 +203,15 @@ def detect_article(
     report.new_groups += sum(g.is_new for g in grouped)
     report.repeats += sum(not g.is_new for g in grouped)
     report.alert_ids.extend(index.new_alerts)
+
+
+def published_day(published_at: datetime | None, now: datetime) -> date | None:
+    """The day an article was published, as far as detection trusts it: a page's claimed date
+    after ``now`` is wrong, and then the date is taken as unknown."""
+    if published_at is None:
+        return None
+    aware = published_at if published_at.tzinfo else published_at.replace(tzinfo=now.tzinfo)
+    return None if aware > now else aware.date()
 
 
 def detect_articles(

@@ -27,3 +27,151 @@ def test_a_role_resolves_to_the_holder_in_the_actor_list_in_use() -> None:
         mentions = [sp.find_mentions(seg, actors) for seg in segs]
         speakers = sp.find_speakers(segs, actors, quote_states(segs), mentions)
         assert speakers[0] is not None and speakers[0].name == holder
+
+
+# --- roles on the document's date -------------------------------------------------------------
+
+from datetime import UTC, date, datetime  # noqa: E402
+
+import pytest  # noqa: E402
+
+from monitor.detect.match import quote_states  # noqa: E402
+from monitor.detect_step import shipped_resources  # noqa: E402
+from monitor.errors import ConfigError  # noqa: E402
+
+SECRETARIES_GENERAL = [
+    {"name": "Jens Stoltenberg", "roles": ["secretary general"], "side": "west", "in_office": ["2014-10-01", "2024-10-01"]},
+    {"name": "Mark Rutte", "roles": ["secretary-general"], "side": "west", "in_office": ["2024-10-01"]},
+]
+
+
+def _speaker(text: str, actors: tuple, published: date | None) -> str | None:
+    segs = segment_text(text)
+    found = sp.find_speakers(segs, actors, quote_states(segs), published=published)[0]
+    return found.name if found else None
+
+
+@pytest.mark.parametrize(
+    "published, holder",
+    [(date(2021, 12, 1), "Jens Stoltenberg"), (date(2024, 9, 30), "Jens Stoltenberg"),
+     (date(2024, 10, 1), "Mark Rutte"), (date(2025, 6, 1), "Mark Rutte"), (None, None)],
+)
+def test_a_role_resolves_to_its_holder_on_the_documents_date(published: date | None, holder: str | None) -> None:
+    actors = load_actors(SECRETARIES_GENERAL, "test")
+    for text in ("The Secretary General said NATO's door stays open.", "The Secretary-General said NATO's door stays open."):
+        assert _speaker(text, actors, published) == holder  # no date: two holders, none is chosen
+
+
+def test_without_terms_of_office_a_role_holder_holds_it_at_any_date() -> None:
+    actors = load_actors([{"name": "Sergei Lavrov", "roles": ["foreign minister"], "side": "russia"}], "test")
+    for published in (None, date(1990, 1, 1), date(2030, 1, 1)):
+        assert _speaker("The foreign minister said NATO must not expand.", actors, published) == "Sergei Lavrov"
+
+
+SHIPPED_ROLES = {
+    "secretary general, 2021": ("NATO Secretary General said the door stays open.", date(2021, 12, 1), "Jens Stoltenberg"),
+    "secretary general, 2025": ("NATO Secretary General said the door stays open.", date(2025, 3, 1), "Mark Rutte"),
+    "secretary of state, 2022": ("The US secretary of state said the door stays open.", date(2022, 1, 7), "Antony Blinken"),
+    "secretary of state, 2025": ("The US secretary of state said the door stays open.", date(2025, 2, 1), "Marco Rubio"),
+    "us president, 2022": ("The US president said the door stays open.", date(2022, 1, 7), "Joe Biden"),
+    "us president, 2025": ("The US president said the door stays open.", date(2025, 2, 1), "Donald Trump"),
+    "defence minister, 2022": ("The Russian defence minister said missiles are a threat.", date(2022, 1, 7), "Sergei Shoigu"),
+    "defence minister, 2024": ("The Russian defence minister said missiles are a threat.", date(2024, 6, 1), "Andrei Belousov"),
+    "defense secretary, 2025": ("The U.S. defense secretary said troops stay.", date(2025, 3, 1), "Pete Hegseth"),
+    "another country's minister": ("The Ukrainian defense minister said missiles are a threat.", date(2022, 1, 7), None),
+    "between two terms": ("The defence minister said missiles are a threat.", date(2024, 5, 13), None),
+}
+
+
+@pytest.mark.parametrize("text, published, holder", SHIPPED_ROLES.values(), ids=SHIPPED_ROLES)
+def test_shipped_role_holders_follow_their_terms_of_office(text: str, published: date, holder: str | None) -> None:
+    assert _speaker(text, shipped_resources().actors, published) == holder
+
+
+BAD_TERMS = {
+    "not a date": (["2014-13-01"], "'2014-13-01' is not a date"),
+    "no list": ("2014-10-01", "must be a term of office"),
+    "ends before it starts": (["2020-01-01", "2019-01-01"], "ends (2019-01-01) before it starts (2020-01-01)"),
+    "three dates": (["2014-10-01", "2015-10-01", "2016-10-01"], "must be a term of office"),
+    "a time of day": ([datetime(2014, 10, 1, tzinfo=UTC)], "is not a date"),
+    "bad second term": ([["2017-01-20", "2021-01-20"], ["someday"]], "in_office[1]: 'someday' is not a date"),
+}
+
+
+@pytest.mark.parametrize("term, problem", BAD_TERMS.values(), ids=BAD_TERMS)
+def test_a_bad_term_of_office_is_refused_naming_the_actor(term: object, problem: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_actors([{"name": "Jens Stoltenberg", "in_office": term}], "actors.toml")
+    assert "actors[0] (Jens Stoltenberg).in_office" in str(info.value) and problem in str(info.value)
+
+
+def test_terms_of_office_load_from_strings_and_toml_dates() -> None:
+    import tomllib
+
+    raw = tomllib.loads('[[actors]]\nname = "Donald Trump"\nin_office = [[2017-01-20, "2021-01-20"], ["2025-01-20"]]\n')
+    (trump,) = load_actors(raw["actors"], "actors.toml")
+    assert trump.in_office == ((date(2017, 1, 20), date(2021, 1, 20)), (date(2025, 1, 20), None))
+    assert trump.holds_office_on(date(2020, 6, 1)) and trump.holds_office_on(date(2025, 1, 20))
+    assert not trump.holds_office_on(date(2021, 1, 20)) and not trump.holds_office_on(date(2016, 12, 31))
+
+
+# --- anonymous and collective sources ---------------------------------------------------------
+
+GROUP_SOURCES = {
+    "indefinite singular": ("A NATO diplomat has told Reuters that more troops could be sent.", "NATO diplomat"),
+    "qualified plural": ("Western analysts say that Ukraine was not close to joining.", "Western analysts"),
+    "capitalised body": ("Baltic Defence Ministers also condemn Russia's efforts.", "Baltic Defence Ministers"),
+    "listed spelling": ("U.S. officials emphasized that the basing applied only to headquarters.", "US diplomats"),
+    "US spelling": ("Senior U.S. military officials said the troops would stay.", "US military officials"),
+    "bare plural at the start": ("Diplomats also said differences are narrowing among the allies.", "diplomats"),
+    "bare plural after a comma": ("The talks will go on, officials said.", "officials"),
+}
+
+
+@pytest.mark.parametrize("text, name", GROUP_SOURCES.values(), ids=GROUP_SOURCES)
+def test_anonymous_and_collective_sources_are_mentions(text: str, name: str) -> None:
+    actors = shipped_resources().actors
+    groups = [m.name for m in sp.find_mentions(segment_text(text)[0], actors) if m.kind == "group"]
+    assert groups == [name]
+    assert not [m for m in sp.find_mentions(segment_text(text)[0], actors) if m.kind == "person"]
+
+
+NOT_GROUP_SOURCES = {
+    "a title before a name": "Russian diplomat Sergei Ryabkov said NATO must not expand.",
+    "a definite singular refers back": "The diplomat said NATO must not expand.",
+    "a plural inside a clause": "Moscow will brief the diplomats on Monday.",
+}
+
+
+@pytest.mark.parametrize("text", NOT_GROUP_SOURCES.values(), ids=NOT_GROUP_SOURCES)
+def test_titles_and_references_back_are_no_group_sources(text: str) -> None:
+    mentions = sp.find_mentions(segment_text(text)[0], shipped_resources().actors)
+    assert not [m for m in mentions if m.kind == "group"]
+
+
+def test_a_group_source_speaks_and_takes_the_side_of_the_body_it_names() -> None:
+    actors = shipped_resources().actors
+    segs = segment_text("A NATO diplomat has told Reuters that more troops could be sent to the Baltic states.")
+    found = sp.find_speakers(segs, actors, quote_states(segs))[0]
+    assert found is not None and (found.name, found.kind, found.side) == ("NATO diplomat", "group", "west")
+
+
+def test_the_longest_listed_spelling_wins_over_a_shorter_one_inside_it() -> None:
+    actors = shipped_resources().actors
+    names = [m.name for m in sp.find_mentions(segment_text("U.S. officials met Russian diplomats.")[0], actors)]
+    assert names == ["US diplomats", "Russian diplomats"]  # not "United States" for "U.S."
+
+
+UNKNOWN_NAMES = {
+    "title words before the name": ("Estonian Defence Minister Hanno Pevkur disagreed.", ["Hanno Pevkur"]),
+    "a possessive before the name": ("Lithuania's Gitanas Nausedai spoke.", ["Gitanas Nausedai"]),
+    "a title inside is no name": ("Baltic Defence Ministers met in Riga.", []),
+    "a headline in title case": ("Officials Proposes Beginning Substantive Talks", []),
+}
+
+
+@pytest.mark.parametrize("text, names", UNKNOWN_NAMES.values(), ids=UNKNOWN_NAMES)
+def test_unknown_names_are_the_unbroken_name_words(text: str, names: list[str]) -> None:
+    actors = load_actors([{"name": "Riga", "kind": "country"}], "test")
+    found = [m.name for m in sp.find_mentions(segment_text(text)[0], actors) if m.kind == "person"]
+    assert found == names

@@ -82,6 +82,18 @@ def test_exclude_part_leaves_those_documents_out(tmp_path: Path) -> None:
     assert [d.part for d in load_folders([folder], DEMANDS)] == ["p1", "p2"]
 
 
+def test_documents_carry_their_published_date_where_docs_jsonl_gives_it(tmp_path: Path) -> None:
+    from datetime import date
+
+    rows = [_row("a", 0, "NATO met."), _row("b", 0, "Moscow spoke.")]
+    meta = [{"doc": "a", "part": "p1", "published": "2021-12-17"}, {"doc": "b", "part": "p1", "published": None}]
+    folder = _folder(tmp_path, rows, {"a": "NATO met.", "b": "Moscow spoke."}, meta)
+    assert [d.published for d in load_folders([folder], DEMANDS)] == [date(2021, 12, 17), None]
+    bad = _folder(tmp_path / "bad", rows, {"a": "NATO met.", "b": "Moscow spoke."}, [{"doc": "a", "published": "soon"}])
+    with pytest.raises(TrainingError, match=r"docs.jsonl: document 'a': published 'soon' is not a date"):
+        load_folders([bad], DEMANDS)
+
+
 def test_too_few_examples_for_a_demand_is_refused(tmp_path: Path) -> None:
     text = "Russia demands that NATO stop its expansion. The talks ended."
     rows = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, Final
 
 from monitor.detect.lang import detect_language, script_language
@@ -57,9 +58,15 @@ class SentenceResult:
 
 
 def analyse_text(
-    text: str, resources: Resources, *, language: str = "", use_context: bool = True
+    text: str,
+    resources: Resources,
+    *,
+    language: str = "",
+    use_context: bool = True,
+    published: date | None = None,
 ) -> list[SentenceResult]:
-    """Segment ``text`` and label, attribute and judge every sentence."""
+    """Segment ``text`` and label, attribute and judge every sentence; ``published`` is the
+    document's date when known (role holders in office on that day)."""
     segments = segment_text(text)
     if not segments:
         return []
@@ -67,7 +74,7 @@ def analyse_text(
     langs = [sentence_languages(seg, article_lang) for seg in segments]
     matches = match_demands(segments, resources.demands, langs, use_context=use_context)
     quotes = quote_states(segments)
-    speakers = find_speakers(segments, resources.actors, quotes)
+    speakers = find_speakers(segments, resources.actors, quotes, published=published)
     inherit_speakers(matches, speakers)
     if use_context:
         _continue_speaker(segments, matches, speakers)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from monitor.detect.article import Resources, analyse_text
@@ -298,9 +298,11 @@ def predict_texts(
     threshold: float | None = None,
     model: DetectorModel | None = None,
     languages: Mapping[str, str] | None = None,
+    published: Mapping[str, date] | None = None,
     alert_narrative: bool = False,
 ) -> list[PredictedSentence]:
     """Run detection and in-memory grouping over documents in name order (the order they are 'seen');
+    ``languages`` and ``published`` give documents' languages and dates where known;
     with ``model`` the learned layer labels the sentences, else the rule layer alone; ``threshold``
     None = the model's repeat threshold (the rule layer's default without a model); with a
     model that has a pairwise repeat classifier the threshold is on its probability."""
@@ -311,11 +313,13 @@ def predict_texts(
     preds: list[PredictedSentence] = []
     langs = languages or {}
     states = state_keys(resources.actors)
+    dates = published or {}
     for doc in sorted(texts):
+        lang, day = langs.get(doc, ""), dates.get(doc)
         if model is not None:
-            results = analyse_with_model(texts[doc], resources, model, language=langs.get(doc, ""))
+            results = analyse_with_model(texts[doc], resources, model, language=lang, published=day)
         else:
-            results = analyse_text(texts[doc], resources, language=langs.get(doc, ""))
+            results = analyse_text(texts[doc], resources, language=lang, published=day)
         items = grouping_items(results, doc, alert_narrative=alert_narrative, states=states)
         groups = {g.position: g.group_id for g in assign_groups(items, index, now, threshold, scorer)}
         for k, r in enumerate(results):

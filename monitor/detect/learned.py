@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from monitor.detect.article import Resources, SentenceResult, inherit_speakers, sentence_languages
@@ -35,14 +36,17 @@ from monitor.detect.stance import decide_stance, is_partisan_text
 __all__ = ["analyse_with_model", "choose_speaker", "document_context", "judge_stance"]
 
 
-def document_context(text: str, resources: Resources, *, language: str = "") -> DocContext:
-    """The rule layer's view of one document, the input of every learned feature."""
+def document_context(
+    text: str, resources: Resources, *, language: str = "", published: date | None = None
+) -> DocContext:
+    """The rule layer's view of one document, the input of every learned feature; ``published``
+    (the document's date, when known) decides who held a role ("the secretary general")."""
     segments = segment_text(text)
     article_lang = language or detect_language(text) or "en"
     langs = [sentence_languages(seg, article_lang) for seg in segments]
     own = match_demands(segments, resources.demands, langs, use_context=False)
     ctx = match_demands(segments, resources.demands, langs, use_context=True, own=own)
-    mentions = [find_mentions(seg, resources.actors) for seg in segments]
+    mentions = [find_mentions(seg, resources.actors, published=published) for seg in segments]
     speakers = find_speakers(segments, resources.actors, quote_states(segments), mentions)
     inherit_speakers(ctx, speakers)
     excluded = [exclusions(seg.text, resources.demands, lg) for seg, lg in zip(segments, langs, strict=True)]
@@ -82,10 +86,16 @@ def choose_speaker(model: DetectorModel, candidates: Sequence[Candidate]) -> tup
 
 
 def analyse_with_model(
-    text: str, resources: Resources, model: DetectorModel, *, language: str = ""
+    text: str,
+    resources: Resources,
+    model: DetectorModel,
+    *,
+    language: str = "",
+    published: date | None = None,
 ) -> list[SentenceResult]:
-    """Segment ``text`` and label, attribute and judge every sentence with ``model``."""
-    doc = document_context(text, resources, language=language)
+    """Segment ``text`` and label, attribute and judge every sentence with ``model``; ``published``
+    is the document's date when known (role holders in office on that day)."""
+    doc = document_context(text, resources, language=language, published=published)
     if not doc.segments:
         return []
     partisan = is_partisan_text(text)

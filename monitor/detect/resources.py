@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Final
 
 from monitor.errors import ConfigError
@@ -55,7 +56,9 @@ _NAME_RE: Final = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _LANG_RE: Final = re.compile(r"^[a-z]{2}$")
 _DEMAND_KEYS: Final = frozenset({"name", "description", "threshold", "examples", "cues", "title"})
 _CUE_KEYS: Final = frozenset({"name", "weight", "terms", "near", "window"})
-_ACTOR_KEYS: Final = frozenset({"name", "kind", "aliases", "roles", "side", "gender", "affiliation", "state"})
+_ACTOR_KEYS: Final = frozenset(
+    {"name", "kind", "aliases", "roles", "side", "gender", "affiliation", "state", "in_office"}
+)
 
 # One-to-one character folding: offsets in the normalised text equal offsets in the original.
 _FOLD: Final = str.maketrans(
@@ -130,6 +133,15 @@ class Actor:
     side: str
     gender: str
     state: str = ""  # a state body speaks for this state ("Kremlin" -> "Russia"): one speaker when scored
+    # terms in which the actor holds its roles: (first day, day the term ended or None = open);
+    # empty = not known, the roles are held at any date
+    in_office: tuple[tuple[date, date | None], ...] = ()
+
+    def holds_office_on(self, day: date) -> bool:
+        """Whether the actor held its roles on ``day`` (always, when no term is listed)."""
+        if not self.in_office:
+            return True
+        return any(start <= day and (end is None or day < end) for start, end in self.in_office)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -318,6 +330,9 @@ def load_actors(raw: Sequence[Mapping[str, Any]], where: str) -> tuple[Actor, ..
         if not isinstance(item, Mapping):
             problems.append(f"{at}: must be a table")
             continue
+        name = item.get("name")
+        if isinstance(name, str) and name.strip():
+            at = f"actors[{i}] ({name})"
         actor = _load_actor(item, at, problems)
         if actor is not None:
             if actor.name in seen:
@@ -350,11 +365,69 @@ def _load_actor(item: Mapping[str, Any], at: str, problems: list[str]) -> Actor 
     state = item.get("state", "")
     if not isinstance(state, str):
         problems.append(f"{at}.state: must be the name of the state the body speaks for, e.g. 'Russia'")
+    terms = _load_terms_of_office(item.get("in_office", []), f"{at}.in_office", problems)
     if len(problems) > before:
         return None
     aliases = _unique(normalise(a).strip() for a in (str(name), *item.get("aliases", [])))
     roles = _unique(normalise(r).strip() for r in item.get("roles", []))
-    return Actor(str(name), str(kind), aliases, roles, str(side), str(gender), str(state))
+    return Actor(str(name), str(kind), aliases, roles, str(side), str(gender), str(state), terms)
+
+
+_TERM_HELP: Final = (
+    'a term of office ["YYYY-MM-DD", "YYYY-MM-DD"] (first day, day it ended; leave the end out while '
+    'in office), or a list of such terms'
+)
+
+
+def _load_terms_of_office(
+    raw: Any, at: str, problems: list[str]
+) -> tuple[tuple[date, date | None], ...]:
+    """``in_office``: one term ``[start, end]`` / ``[start]``, or a list of them (dates as ISO
+    strings or TOML dates); the end day is the first day out of office."""
+    if not isinstance(raw, list):
+        problems.append(f"{at}: must be {_TERM_HELP}")
+        return ()
+    terms = raw if raw and all(isinstance(t, list) for t in raw) else [raw] if raw else []
+    out: list[tuple[date, date | None]] = []
+    for k, term in enumerate(terms):
+        where = at if terms is not raw else f"{at}[{k}]"
+        parsed = _term_of_office(term, where, problems)
+        if parsed is not None:
+            out.append(parsed)
+    return tuple(sorted(out, key=lambda t: t[0]))
+
+
+def _term_of_office(term: Any, at: str, problems: list[str]) -> tuple[date, date | None] | None:
+    if not isinstance(term, list) or not 1 <= len(term) <= 2:
+        problems.append(f"{at}: must be {_TERM_HELP}, got {term!r}")
+        return None
+    days = [d for d in map(_day, term) if d is not None]
+    if len(days) < len(term):
+        bad = next(v for v in term if _day(v) is None)
+        problems.append(f"{at}: {bad!r} is not a date (write it as YYYY-MM-DD, e.g. '2024-10-01')")
+        return None
+    start, end = days[0], days[1] if len(days) == 2 else None
+    if end is not None and end <= start:
+        problems.append(f"{at}: the term ends ({end}) before it starts ({start})")
+        return None
+    return start, end
+
+
+_ISO_DAY: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _day(value: Any) -> date | None:
+    """A TOML date or a ``YYYY-MM-DD`` string as a date; None for anything else."""
+    if isinstance(value, datetime):
+        return None  # a time of day has no place in a term of office
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DAY.match(value.strip()):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:  # "2024-02-30"
+            return None
+    return None
 
 
 def _unknown_keys(item: Mapping[str, Any], allowed: frozenset[str], at: str, problems: list[str]) -> None:

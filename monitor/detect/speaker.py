@@ -12,6 +12,11 @@ Order of evidence for a sentence:
    preceding person with that role);
 2. the attribution of the quotation the sentence is part of (found before or after it);
 3. interview style: a sentence opening with a dash continues the last speaker of its paragraph.
+
+Mentions are known actors (the longest spelling wins where spellings overlap), anonymous and
+collective sources ("a NATO diplomat", "Western analysts", "Diplomats also said"), unknown
+capitalised names, roles and pronouns. A role resolves to the actors who hold it; with the
+document's date, to those in office on that day (an actor's ``in_office`` terms).
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Final
 
+from monitor.detect.groups import group_sources
 from monitor.detect.resources import Actor, compile_term, normalise
 from monitor.detect.segment import Segment
 
-__all__ = ["Mention", "Speaker", "find_mentions", "find_speakers"]
+__all__ = ["Mention", "Speaker", "find_mentions", "find_speakers", "holders_on", "role_key"]
 
 LOOKBACK_SENTENCES: Final = 8
 
@@ -93,7 +100,9 @@ _GENERIC_ROLES: Final = (
     "политолог",
     "министр",
 )
-_NAME_RE: Final = re.compile(r"(?<!\w)([A-ZА-ЯЁ][a-zа-яё'’-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё'’-]+){1,2})(?!\w)")
+# a run of capitalised words; the name in it is found by _name_span (at most MAX_NAME_WORDS words)
+_NAME_RE: Final = re.compile(r"(?<!\w)([A-ZА-ЯЁ][a-zа-яё'’-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё'’-]+){1,5})(?!\w)")
+MAX_NAME_WORDS: Final = 3
 _NOT_NAME: Final = frozenset(
     [
         "the",
@@ -264,6 +273,8 @@ class _ActorIndex:
     patterns: tuple[tuple[Actor, re.Pattern[str], tuple[str, ...]], ...]  # actor, regex, substring anchors
     roles: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...]
     role_holders: dict[str, tuple[Actor, ...]]
+    # the first word of multi-word roles ("ukrainian" of "ukrainian president") -> the holders' sides
+    qualifier_sides: dict[str, frozenset[str]]
 
 
 def _anchors(texts: Sequence[str]) -> tuple[str, ...]:
@@ -286,11 +297,30 @@ def _index(actors: Sequence[Actor]) -> _ActorIndex:
     )
     # longest first; equal lengths in name order, so detection does not depend on set order
     role_texts = sorted(
-        {r for a in actors for r in a.roles} | set(_GENERIC_ROLES), key=lambda r: (-len(r), r)
+        {role_key(r) for a in actors for r in a.roles} | set(_GENERIC_ROLES), key=lambda r: (-len(r), r)
     )
-    roles = tuple((r, compile_term(r), _anchors([r])) for r in role_texts)
-    holders = {r: tuple(a for a in actors if r in a.roles) for r in role_texts}
-    return _ActorIndex(tuple(actors), patterns, roles, holders)
+    roles = tuple((r, compile_term(r.replace(" ", "-")), _anchors([r])) for r in role_texts)
+    holders = {r: tuple(a for a in actors if r in map(role_key, a.roles)) for r in role_texts}
+    sides: dict[str, set[str]] = {}
+    for a in actors:
+        for r in a.roles:
+            if " " in role_key(r):
+                sides.setdefault(role_key(r).split()[0], set()).add(a.side)
+    qualifiers = {w: frozenset(s) for w, s in sides.items()}
+    return _ActorIndex(tuple(actors), patterns, roles, holders, qualifiers)
+
+
+def role_key(role: str) -> str:
+    """One role however its words are joined: "secretary-general" is "secretary general" (the
+    role's pattern matches a blank, a hyphen or nothing between its words)."""
+    return " ".join(role.replace("-", " ").split())
+
+
+def holders_on(holders: Sequence[Actor], published: date | None) -> tuple[Actor, ...]:
+    """The holders of a role in office on ``published`` (all of them when the date is unknown)."""
+    if published is None:
+        return tuple(holders)
+    return tuple(a for a in holders if a.holds_office_on(published))
 
 
 _INDEX_CACHE: dict[int, tuple[Sequence[Actor], _ActorIndex]] = {}
@@ -312,43 +342,61 @@ def _cached_index(actors: Sequence[Actor]) -> _ActorIndex:
 # Mentions
 
 
-def find_mentions(seg: Segment, actors: Sequence[Actor]) -> list[Mention]:
-    """Known actors, unknown capitalised names, roles and pronouns in one segment, in text order."""
+def find_mentions(seg: Segment, actors: Sequence[Actor], *, published: date | None = None) -> list[Mention]:
+    """Known actors, anonymous and collective sources, unknown capitalised names, roles and
+    pronouns in one segment, in text order; a role's holders are those in office on
+    ``published`` when the document's date is known."""
     index = _cached_index(actors)
     text = seg.text[:2_000]
     norm = normalise(text)
-    taken: list[tuple[int, int]] = []
-    out: list[Mention] = []
-    for actor, pattern, anchors in index.patterns:
-        if anchors and not any(a in norm for a in anchors):
-            continue
-        for m in pattern.finditer(norm):
-            if not _overlaps(m.span(), taken):
-                taken.append(m.span())
-                kind = actor.kind
-                out.append(
-                    Mention(
-                        seg.index, *m.span(), kind, actor.name, actor.side, actor.gender, actor.roles,
-                        known=True,
-                    )
-                )
+    out = _known_and_group_mentions(seg.index, text, norm, index)
+    taken = [(m.start, m.end) for m in out]
     for m in _NAME_RE.finditer(text):
-        words = _name_words(m.group(1))
-        if any(w.lower().endswith(_RU_NOT_NAME_ENDINGS) for w in words):
-            continue
-        if len(words) >= 2 and not _overlaps(m.span(1), taken):
-            taken.append(m.span(1))
-            out.append(Mention(seg.index, *m.span(1), "person", " ".join(words)))
+        found = _name_span(m)
+        if found is not None and not _overlaps(found[:2], taken):
+            taken.append(found[:2])
+            out.append(Mention(seg.index, found[0], found[1], "person", found[2]))
     for role, pattern, anchors in index.roles:
         if anchors and not any(a in norm for a in anchors):
             continue
         for m in pattern.finditer(norm):
-            if not _overlaps(m.span(), taken) and not _followed_by_name(m.end(), out):
-                taken.append(m.span())
-                out.append(Mention(seg.index, *m.span(), "role", role, holders=index.role_holders[role]))
+            absorbed = _absorbed_by_role(m.span(), out)
+            if absorbed is None or _followed_by_name(m.end(), out):
+                continue
+            out = [x for x in out if x not in absorbed]
+            taken = [t for t in taken if t not in {(x.start, x.end) for x in absorbed}] + [m.span()]
+            holders = holders_on(index.role_holders[role], published)
+            holders = _qualified_holders(holders, text, m.start(), index.qualifier_sides)
+            out.append(Mention(seg.index, *m.span(), "role", role, holders=holders))
     for m in _PRONOUN_RE.finditer(norm):
         out.append(Mention(seg.index, *m.span(), "pronoun", m.group(1)))
     out.sort(key=lambda x: x.start)
+    return out
+
+
+def _known_and_group_mentions(segment: int, text: str, norm: str, index: _ActorIndex) -> list[Mention]:
+    """Known actors and group sources, the longest first where they overlap ("U.S. officials"
+    over "U.S.", "a NATO diplomat" over "NATO"); of equal spans the listed actor wins."""
+    found: list[tuple[int, int, int, Mention]] = []  # (-length, group?, order, mention)
+    for k, (actor, pattern, anchors) in enumerate(index.patterns):
+        if anchors and not any(a in norm for a in anchors):
+            continue
+        for m in pattern.finditer(norm):
+            mention = Mention(
+                segment, *m.span(), actor.kind, actor.name, actor.side, actor.gender, actor.roles, known=True
+            )
+            found.append((m.start() - m.end(), 0, k, mention))
+    known = [f[3] for f in found]
+    for start, end, name in group_sources(text):
+        side = next((m.side for m in known if start <= m.start and m.end <= end), "neutral")
+        found.append((start - end, 1, 0, Mention(segment, start, end, "group", name, side)))
+    found.sort(key=lambda f: (f[0], f[1], f[3].start, f[2]))
+    taken: list[tuple[int, int]] = []
+    out: list[Mention] = []
+    for _, _, _, mention in found:
+        if not _overlaps((mention.start, mention.end), taken):
+            taken.append((mention.start, mention.end))
+            out.append(mention)
     return out
 
 
@@ -362,15 +410,62 @@ _TITLE_WORDS: Final = frozenset(
 )
 
 
-def _name_words(found: str) -> list[str]:
-    """The words of a capitalised run that make a name: a possessive ends it ("Lithuania's
-    Gitanas Nauseda" keeps the words after the possessive), titles and demonyms are dropped."""
-    words = found.split()
-    for k, w in enumerate(words):
+def _name_span(m: re.Match[str]) -> tuple[int, int, str] | None:
+    """The unknown person's name in a run of capitalised words, with its span: a possessive ends
+    the run ("Lithuania's Gitanas Nauseda" keeps the words after it); titles, demonyms and other
+    words that are no part of a name split it, and the longest unbroken rest (the last of equal
+    ones) of two to ``MAX_NAME_WORDS`` words is the name: "Estonian Defence Minister Hanno Pevkur"
+    -> "Hanno Pevkur", while "Baltic Defence Ministers" holds no name (not "Baltic Ministers")."""
+    words = [(w.start(), w.end(), w.group()) for w in re.finditer(r"\S+", m.group(1))]
+    for k, (_, _, w) in enumerate(words):
         if w.endswith(("'s", "’s")):
-            words = words[k + 1 :] if k + 1 < len(words) and k < len(words) - 1 else words[:k]
+            words = words[k + 1 :] if k < len(words) - 1 else words[:k]
             break
-    return [w for w in words if w.lower().strip("'’") not in _NOT_NAME and w.lower() not in _TITLE_WORDS]
+    runs: list[list[tuple[int, int, str]]] = [[]]
+    for word in words:
+        w = word[2].lower()
+        if w.strip("'’") in _NOT_NAME or w in _TITLE_WORDS:
+            runs.append([])
+        else:
+            runs[-1].append(word)
+    core = max(reversed(runs), key=len)
+    if not 2 <= len(core) <= MAX_NAME_WORDS:
+        return None
+    if any(w.lower().endswith(_RU_NOT_NAME_ENDINGS) for *_, w in core):
+        return None
+    base = m.start(1)
+    return base + core[0][0], base + core[-1][1], " ".join(w for *_, w in core)
+
+
+def _absorbed_by_role(span: tuple[int, int], mentions: list[Mention]) -> list[Mention] | None:
+    """The mentions a role found at ``span`` replaces (None: the role is not a mention there). A
+    role may begin with the name of its country or body ("the US president", "NATO Secretary
+    General", "the Kremlin spokesman"): that name is then part of the title, not a speaker of its
+    own. Any other overlap keeps the mention found first."""
+    hit = [x for x in mentions if span[0] < x.end and x.start < span[1]]
+    heads = [x for x in hit if x.known and x.kind in ("country", "institution") and x.start <= span[0]]
+    return hit if len(heads) == len(hit) and all(x.end < span[1] for x in hit) else None
+
+
+_WORD_BEFORE: Final = re.compile(r"([A-ZА-ЯЁ][\w.'’-]*)\s+$")
+
+
+def _qualified_holders(
+    holders: Sequence[Actor], text: str, start: int, qualifier_sides: dict[str, frozenset[str]]
+) -> tuple[Actor, ...]:
+    """The holders a qualifier just before a role leaves: "the Ukrainian defence minister" is no
+    Russian minister, whoever else holds "defence minister". A capitalised word that begins listed
+    roles ("Ukrainian", from "ukrainian president") keeps the holders with a role that begins with
+    it too, else those of its side when all its roles are of one side; other words change nothing."""
+    found = _WORD_BEFORE.search(text[max(0, start - 40) : start])
+    word = normalise(found.group(1)).rstrip(".") if found else ""
+    sides = qualifier_sides.get(word)
+    if not sides:
+        return tuple(holders)
+    own = tuple(a for a in holders if any(role_key(r).startswith(word + " ") for r in a.roles))
+    if own:
+        return own
+    return tuple(a for a in holders if a.side in sides) if len(sides) == 1 else tuple(holders)
 
 
 def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
@@ -391,11 +486,14 @@ def find_speakers(
     actors: Sequence[Actor],
     quotes: Sequence[tuple[bool, bool]],
     mentions: list[list[Mention]] | None = None,
+    *,
+    published: date | None = None,
 ) -> list[Speaker | None]:
     """One speaker (or None) per segment; ``quotes`` from :func:`monitor.detect.match.quote_states`;
-    ``mentions`` per segment when the caller has them already (:func:`find_mentions`)."""
+    ``mentions`` per segment when the caller has them already (:func:`find_mentions`, which also
+    takes the document's date ``published`` for role holders)."""
     if mentions is None:
-        mentions = [find_mentions(seg, actors) for seg in segments]
+        mentions = [find_mentions(seg, actors, published=published) for seg in segments]
     own = [_own_attribution(i, segments, mentions, quotes[i]) for i in range(len(segments))]
     result = list(own)
     _follow_turns(segments, mentions, result)
@@ -725,14 +823,15 @@ def _gender_fits(pronoun: str, cand: Mention) -> bool:
 
 
 def _role_fits(role: str, cand: Mention) -> bool:
-    if not cand.roles:
+    roles = [role_key(r) for r in cand.roles]
+    if not roles:
         return role in _GENERIC_ROLES and role not in (
             "minister",
             "deputy minister",
             "secretary general",
             "министр",
         )
-    return any(role == r or r.endswith(role) or role.endswith(r) for r in cand.roles)
+    return any(role == r or r.endswith(role) or role.endswith(r) for r in roles)
 
 
 def _spread_over_quotes(

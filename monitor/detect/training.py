@@ -2,7 +2,8 @@
 
 A labelled folder holds ``gold.jsonl`` (one row per sentence of every document, in order; the
 format of ``../shared/eval/corpus/``), the documents as ``docs/<doc>.txt`` and optionally
-``docs.jsonl`` (one row per document with at least ``doc`` and ``part``, and ``language``).
+``docs.jsonl`` (one row per document with at least ``doc`` and ``part``, and ``language`` and
+``published``, the document's date as ``YYYY-MM-DD``, where known).
 :func:`load_folders` reads and checks them; :func:`train_model` fits the demand classifiers,
 the speaker ranker and the stance classifier with scikit-learn (imported here only: detection
 itself needs nothing but the model file) and returns a :class:`DetectorModel`.
@@ -16,9 +17,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
+from monitor.dates import parse_iso_datetime
 from monitor.detect.article import Resources
 from monitor.detect.dedup import Fingerprint, fingerprint, pair_features, speaker_key, state_keys
 from monitor.detect.evaluate import GoldSentence, same_speaker_by
@@ -49,6 +52,7 @@ class LabelledDoc:
     text: str
     gold: tuple[GoldSentence, ...]
     where: str  # the gold file, for messages
+    published: date | None = None  # the document's date, where docs.jsonl gives it
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +118,23 @@ def _load_folder(folder: Path, known: set[str]) -> list[LabelledDoc]:
                 text,
                 tuple(g for _, g in items),
                 str(gold_path),
+                _published(info, folder / "docs.jsonl"),
             )
         )
     return out
+
+
+def _published(info: dict[str, Any], where: Path) -> date | None:
+    """A document row's ``published`` date (None when absent); an unreadable one is an error."""
+    value = info.get("published")
+    if value in (None, ""):
+        return None
+    parsed = parse_iso_datetime(value)
+    if parsed is None:
+        raise TrainingError(
+            str(where), f"document {info.get('doc')!r}: published {value!r} is not a date (write YYYY-MM-DD)"
+        )
+    return parsed.date()
 
 
 def _load_meta(path: Path) -> dict[str, dict[str, Any]]:
@@ -221,7 +239,7 @@ def _examples(
     for k, d in enumerate(docs):
         if progress and k % 20 == 0:
             progress(f"features: document {k + 1} of {len(docs)}")
-        ctx = document_context(d.text, resources, language=d.language)
+        ctx = document_context(d.text, resources, language=d.language, published=d.published)
         partisan = is_partisan_text(d.text)
         ex.contexts.append(ctx)
         ex.aligned.append(align_gold(ctx, d.text, d.gold))

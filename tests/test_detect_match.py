@@ -153,3 +153,23 @@ def test_a_term_with_not_also_matches_the_contraction() -> None:
         assert term.search(normalise(text)), text
     for text in ("a knot expanding", "NATO will expand", "cannot expand"):
         assert not term.search(normalise(text)), text
+
+
+def test_cue_anchor_prefilter_changes_no_match(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cue whose terms' anchors are all absent is skipped before its regexes run: on every
+    sentence of the seeds (English and Russian) the matches are the ones found without the skip."""
+    from pathlib import Path
+
+    from monitor.detect import match
+    from monitor.detect.segment import segment_text
+
+    demands = shipped_resources().demands
+    seeds = Path(__file__).parents[1] / "seeds"
+    segments = [s for f in sorted(seeds.glob("*.txt")) for s in segment_text(f.read_text(encoding="utf-8"))]
+    assert len(segments) > 50
+    assert any(match._cue_anchors(c) for d in demands for c in d.cues)  # the skip is in use
+    fast = match.match_demands(segments, demands)
+    monkeypatch.setattr(match, "_cue_anchors", lambda cue: ())
+    slow = match.match_demands(segments, demands)
+    assert fast == slow
+    assert sum(len(ms) for ms in slow) > 20

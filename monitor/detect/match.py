@@ -121,6 +121,9 @@ def _free(span: tuple[int, int], masked: _Spans) -> bool:
 
 
 def _match_cue(cue: Cue, norm: str, words: list[int], langs: frozenset[str], masked: _Spans) -> CueHit | None:
+    anchors = _cue_anchors(cue)
+    if anchors and not any(map(norm.__contains__, anchors)):
+        return None  # no term of the cue can match: skip its regexes
     for term in cue.terms:
         if langs and term.lang not in langs:
             continue
@@ -144,6 +147,23 @@ def _search(term: Term, norm: str, masked: _Spans) -> re.Match[str] | None:
 
 
 _ANCHORS: dict[str, str] = {}
+_CUE_ANCHORS: dict[int, tuple[Cue, tuple[str, ...]]] = {}
+
+
+def _cue_anchors(cue: Cue) -> tuple[str, ...]:
+    """Substrings one of which every match of ``cue`` contains (its terms' anchors and, for a
+    near-cue, the anchors of its first group), or () when some term has none."""
+    cached = _CUE_ANCHORS.get(id(cue))
+    if cached is not None and cached[0] is cue:
+        return cached[1]
+    terms = list(cue.terms) + [t for _, groups in cue.near for t in (groups[0] if groups else ())]
+    anchors = tuple(sorted({_anchor(t) for t in terms}))
+    if not terms or "" in anchors or any(not groups for _, groups in cue.near):
+        anchors = ()
+    if len(_CUE_ANCHORS) > 10_000:
+        _CUE_ANCHORS.clear()
+    _CUE_ANCHORS[id(cue)] = (cue, anchors)
+    return anchors
 
 
 def _anchor(term: Term) -> str:

@@ -357,7 +357,7 @@ def find_mentions(seg: Segment, actors: Sequence[Actor], *, published: date | No
             taken.append(found[:2])
             out.append(Mention(seg.index, found[0], found[1], "person", found[2]))
     for role, pattern, anchors in index.roles:
-        if anchors and not any(a in norm for a in anchors):
+        if anchors and not any(map(norm.__contains__, anchors)):
             continue
         for m in pattern.finditer(norm):
             absorbed = _absorbed_by_role(m.span(), out)
@@ -379,7 +379,7 @@ def _known_and_group_mentions(segment: int, text: str, norm: str, index: _ActorI
     over "U.S.", "a NATO diplomat" over "NATO"); of equal spans the listed actor wins."""
     found: list[tuple[int, int, int, Mention]] = []  # (-length, group?, order, mention)
     for k, (actor, pattern, anchors) in enumerate(index.patterns):
-        if anchors and not any(a in norm for a in anchors):
+        if anchors and not any(map(norm.__contains__, anchors)):
             continue
         for m in pattern.finditer(norm):
             mention = Mention(

@@ -28,6 +28,8 @@ import math
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import repeat
+from operator import mul
 from pathlib import Path
 from typing import Any, Final
 
@@ -64,8 +66,9 @@ class BinaryModel:
     threshold: float = 0.5
 
     def logit(self, features: Mapping[str, float]) -> float:
-        w = self.weights
-        return self.bias + sum(w.get(k, 0.0) * v for k, v in features.items())
+        # the weights of the features in their order times their values, summed in C
+        weights = map(self.weights.get, features.keys(), repeat(0.0))
+        return self.bias + sum(map(mul, weights, features.values()))
 
     def probability(self, features: Mapping[str, float]) -> float:
         z = self.logit(features)

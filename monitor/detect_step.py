@@ -180,12 +180,12 @@ def detect_article(
             if not repo.claim_article(session, article_id, now, detector.version):
                 return  # another run detected it already (or is doing so and has committed)
             kept = {}
-        text, language, published_at = repo.article_text(session, article_id)
+        text, language, published_at, first_seen_at = repo.article_text(session, article_id)
         results = detector.analyse(
             text,
             language,
             use_context=m.settings.detect.use_context,
-            published=published_day(published_at, now),
+            published=published_day(published_at, now, first_seen_at),
         )
         items = grouping_items(
             results,
@@ -205,13 +205,17 @@ def detect_article(
     report.alert_ids.extend(index.new_alerts)
 
 
-def published_day(published_at: datetime | None, now: datetime) -> date | None:
+def published_day(published_at: datetime | None, now: datetime, first_seen_at: datetime | None = None) -> date | None:
     """The day an article was published, as far as detection trusts it: a page's claimed date
-    after ``now`` is wrong, and then the date is taken as unknown."""
-    if published_at is None:
-        return None
-    aware = published_at if published_at.tzinfo else published_at.replace(tzinfo=now.tzinfo)
-    return None if aware > now else aware.date()
+    after ``now`` is wrong; without a trusted date, the day the monitor first saw the article
+    (for news, about the day it came out); None when neither is known."""
+    for when in (published_at, first_seen_at):
+        if when is None:
+            continue
+        aware = when if when.tzinfo else when.replace(tzinfo=now.tzinfo)
+        if aware <= now:
+            return aware.date()
+    return None
 
 
 def detect_articles(

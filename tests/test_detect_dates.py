@@ -54,6 +54,13 @@ def test_a_claimed_date_after_now_is_taken_as_unknown() -> None:
     assert published_day(None, NOW) is None
 
 
+def test_without_a_trusted_date_the_day_first_seen_stands_in() -> None:
+    seen = datetime(2022, 3, 2, 8, tzinfo=UTC)
+    assert published_day(None, NOW, seen) == date(2022, 3, 2)
+    assert published_day(datetime(2100, 1, 1, tzinfo=UTC), NOW, seen) == date(2022, 3, 2)
+    assert published_day(datetime(2022, 1, 7, tzinfo=UTC), NOW, seen) == date(2022, 1, 7)  # published wins
+
+
 def test_the_detect_step_passes_the_stored_published_date(settings: Settings) -> None:
     rules = _with_model(settings, "rules")
     assert load_detector(rules).model is None
@@ -65,5 +72,6 @@ def test_the_detect_step_passes_the_stored_published_date(settings: Settings) ->
         detect_articles(m, NOW)
         with m.session() as s:
             rows = s.execute(select(Article.canonical_url, Statement.speaker).join(Statement)).all()
+    # the undated article was first seen on NOW (2026): the holder then
     assert sorted(rows) == [("https://news.example/0", "Jens Stoltenberg"), ("https://news.example/1", "Mark Rutte"),
-                            ("https://news.example/2", None)]
+                            ("https://news.example/2", "Mark Rutte")]

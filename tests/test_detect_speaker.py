@@ -175,3 +175,25 @@ def test_unknown_names_are_the_unbroken_name_words(text: str, names: list[str]) 
     actors = load_actors([{"name": "Riga", "kind": "country"}], "test")
     found = [m.name for m in sp.find_mentions(segment_text(text)[0], actors) if m.kind == "person"]
     assert found == names
+
+
+def test_actor_prefilter_changes_no_mention(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the actors one of whose anchors' first three letters occur in a sentence are matched
+    against it: on every seed sentence (English and Russian) the mentions are those found when
+    every actor is tried."""
+    from pathlib import Path
+
+    from monitor.detect import speaker
+    from monitor.detect.segment import segment_text
+    from monitor.detect_step import shipped_resources as shipped
+
+    actors = shipped().actors
+    seeds = Path(__file__).parents[1] / "seeds"
+    segments = [s for f in sorted(seeds.glob("*.txt")) for s in segment_text(f.read_text(encoding="utf-8"))]
+    index = speaker._cached_index(actors)
+    assert any(len(index.candidates(speaker.normalise(s.text))) < len(index.patterns) for s in segments)
+    fast = [speaker.find_mentions(s, actors) for s in segments]
+    monkeypatch.setattr(speaker._ActorIndex, "candidates", lambda self, norm: list(range(len(self.patterns))))
+    slow = [speaker.find_mentions(s, actors) for s in segments]
+    assert fast == slow
+    assert sum(m.known for ms in slow for m in ms) > 50

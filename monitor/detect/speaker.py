@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
@@ -275,6 +275,18 @@ class _ActorIndex:
     role_holders: dict[str, tuple[Actor, ...]]
     # the first word of multi-word roles ("ukrainian" of "ukrainian president") -> the holders' sides
     qualifier_sides: dict[str, frozenset[str]]
+    # the first three letters of each actor's anchors -> the actors (positions in ``patterns``);
+    # actors with no anchors or one shorter than three letters are always tried
+    anchor_grams: dict[str, frozenset[int]] = field(default_factory=dict)
+    always: frozenset[int] = frozenset()
+
+    def candidates(self, norm: str) -> list[int]:
+        """Positions in ``patterns`` of the actors whose anchors may occur in ``norm``, in order."""
+        grams = {norm[i : i + 3] for i in range(len(norm) - 2)}
+        found = set(self.always)
+        for g in grams & self.anchor_grams.keys():
+            found |= self.anchor_grams[g]
+        return sorted(found)
 
 
 def _anchors(texts: Sequence[str]) -> tuple[str, ...]:
@@ -307,7 +319,22 @@ def _index(actors: Sequence[Actor]) -> _ActorIndex:
             if " " in role_key(r):
                 sides.setdefault(role_key(r).split()[0], set()).add(a.side)
     qualifiers = {w: frozenset(s) for w, s in sides.items()}
-    return _ActorIndex(tuple(actors), patterns, roles, holders, qualifiers)
+    grams: dict[str, set[int]] = {}
+    always: set[int] = set()
+    for k, (_, _, anchors) in enumerate(patterns):
+        if not anchors or any(len(a) < 3 for a in anchors):
+            always.add(k)
+        for a in anchors:
+            grams.setdefault(a[:3], set()).add(k)
+    return _ActorIndex(
+        tuple(actors),
+        patterns,
+        roles,
+        holders,
+        qualifiers,
+        {g: frozenset(ks) for g, ks in grams.items()},
+        frozenset(always),
+    )
 
 
 def role_key(role: str) -> str:
@@ -378,7 +405,8 @@ def _known_and_group_mentions(segment: int, text: str, norm: str, index: _ActorI
     """Known actors and group sources, the longest first where they overlap ("U.S. officials"
     over "U.S.", "a NATO diplomat" over "NATO"); of equal spans the listed actor wins."""
     found: list[tuple[int, int, int, Mention]] = []  # (-length, group?, order, mention)
-    for k, (actor, pattern, anchors) in enumerate(index.patterns):
+    for k in index.candidates(norm):
+        actor, pattern, anchors = index.patterns[k]
         if anchors and not any(map(norm.__contains__, anchors)):
             continue
         for m in pattern.finditer(norm):

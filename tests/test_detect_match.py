@@ -169,7 +169,10 @@ def test_cue_anchor_prefilter_changes_no_match(monkeypatch: pytest.MonkeyPatch) 
     assert len(segments) > 50
     assert any(match._cue_anchors(c) for d in demands for c in d.cues)  # the skip is in use
     fast = match.match_demands(segments, demands)
+    fast_excluded = [match.exclusions(s.text, demands) for s in segments]
     monkeypatch.setattr(match, "_cue_anchors", lambda cue: ())
     slow = match.match_demands(segments, demands)
     assert fast == slow
     assert sum(len(ms) for ms in slow) > 20
+    slow_excluded = [match.exclusions(s.text, demands) for s in segments]
+    assert fast_excluded == slow_excluded and any(slow_excluded)

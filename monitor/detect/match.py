@@ -92,7 +92,9 @@ def exclusions(text: str, demands: Sequence[Demand], languages: Iterable[str] = 
     out: list[tuple[str, str]] = []
     for demand in demands:
         for cue in demand.cues:
-            if cue.weight < 0 and any(
+            if cue.weight >= 0 or not _may_match(cue, norm):
+                continue
+            if any(
                 (not langs or term.lang in langs)
                 and (not _anchor(term) or _anchor(term) in norm)
                 and term.regex.search(norm)
@@ -109,7 +111,7 @@ _Spans = tuple[tuple[int, int], ...]
 def _excluded_spans(demand: Demand, norm: str, langs: frozenset[str]) -> _Spans:
     spans: list[tuple[int, int]] = []
     for cue in demand.cues:
-        if cue.weight < 0:
+        if cue.weight < 0 and _may_match(cue, norm):
             for term in cue.terms:
                 if (not langs or term.lang in langs) and (not _anchor(term) or _anchor(term) in norm):
                     spans.extend(m.span() for m in term.regex.finditer(norm))
@@ -121,8 +123,7 @@ def _free(span: tuple[int, int], masked: _Spans) -> bool:
 
 
 def _match_cue(cue: Cue, norm: str, words: list[int], langs: frozenset[str], masked: _Spans) -> CueHit | None:
-    anchors = _cue_anchors(cue)
-    if anchors and not any(map(norm.__contains__, anchors)):
+    if not _may_match(cue, norm):
         return None  # no term of the cue can match: skip its regexes
     for term in cue.terms:
         if langs and term.lang not in langs:
@@ -148,6 +149,12 @@ def _search(term: Term, norm: str, masked: _Spans) -> re.Match[str] | None:
 
 _ANCHORS: dict[str, str] = {}
 _CUE_ANCHORS: dict[int, tuple[Cue, tuple[str, ...]]] = {}
+
+
+def _may_match(cue: Cue, norm: str) -> bool:
+    """False when no term of ``cue`` can match ``norm`` (none of its anchors occurs)."""
+    anchors = _cue_anchors(cue)
+    return not anchors or any(map(norm.__contains__, anchors))
 
 
 def _cue_anchors(cue: Cue) -> tuple[str, ...]:

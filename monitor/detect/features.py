@@ -56,6 +56,7 @@ _SPEECH: Final = re.compile(
     r"\b(?:sa(?:y|ys|id)|stat(?:e|es|ed)|told|tells?|add(?:s|ed)|not(?:es|ed)|stress(?:es|ed)|warn(?:s|ed)"
     r"|insist(?:s|ed)|call(?:s|ed) for|demand(?:s|ed)|urg(?:es|ed)|reiterat(?:es|ed)|explain(?:s|ed)"
     r"|declar(?:es|ed)|announc(?:es|ed)|emphasi[sz](?:es|ed)|according to|believes?|argu(?:es|ed)"
+    r"|condemn(?:s|ed)|critici[sz](?:es|ed)|slamm?(?:s|ed)|dismiss(?:es|ed)|welcom(?:es|ed)|accus(?:es|ed)"
     r"|заяв\w*|сказал\w*|отметил\w*|подчеркнул\w*|по словам|считает|сообщил\w*|говорит|добавил\w*"
     r"|настаива\w*|призвал\w*|указал\w*|напомнил\w*)\b"
 )

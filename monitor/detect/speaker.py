@@ -72,6 +72,7 @@ _SPEECH_VERBS: Final = (
     r"|issu(?:e|es|ed)|report(?:s|ed)|writes|wrote|sees|saw|estimat(?:e|es|ed)|nam(?:es|ed)|describ(?:e|es|ed)"
     r"|identif(?:y|ies|ied)|counter(?:s|ed)|inform(?:s|ed)|reaffirm(?:s|ed)|deliver(?:s|ed)|offer(?:s|ed)"
     r"|rebuff(?:s|ed)|push(?:es|ed)? back|rul(?:e|es|ed) out|(?:is|are) (?:categorically )?against"
+    r"|condemn(?:s|ed)?|critici[sz](?:e|es|ed)|slam(?:s|med)?|dismiss(?:es|ed)?|welcom(?:e|es|ed)|accus(?:e|es|ed)"
     r"|сказал\w*|заяв\w*|отметил\w*|подчеркну\w*|подчеркива\w*|сообщил\w*|добавил\w*|считает|требу\w*"
     r"|настаива\w*|пояснил\w*|уверен\w*|выступа\w* против|возража\w*|предупред\w*|напомина\w*|напомнил\w*"
     r"|назвал\w*|указал\w*|констатировал\w*|признал\w*|ответил\w*|оценил\w*|убежден\w*"

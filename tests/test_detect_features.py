@@ -79,7 +79,7 @@ def test_narrative_sentence_favours_none() -> None:
 def test_stance_is_averaged_over_the_speaker_candidates() -> None:
     """A stance hangs on whose it is: with two nearly equal speaker candidates of opposite sides,
     the stance follows the weight of both, not the marginally better one alone."""
-    from monitor.detect.learned import judge_stance
+    from monitor.detect.learned import judge_stance, speaker_probabilities
     from monitor.detect.model import BinaryModel, DetectorModel, MulticlassModel
 
     doc = _doc()
@@ -98,8 +98,9 @@ def test_stance_is_averaged_over_the_speaker_candidates() -> None:
     assert speaker.probability(ryabkov.features) > speaker.probability(none.features)
     alone, _ = stance.predict({"side:" + ryabkov.side: 1.0})
     assert alone == "pro"
-    mixed, p = judge_stance(model, doc, 5, ["nato_expansion"], [ryabkov, none], None)
+    both = [ryabkov, none]
+    mixed, p = judge_stance(model, doc, 5, ["nato_expansion"], both, speaker_probabilities(model, both), None)
     assert mixed == "neutral" and 0.0 < p < 1.0
     # with one candidate the mixture is that candidate's own stance
-    only, _ = judge_stance(model, doc, 5, ["nato_expansion"], [ryabkov], None)
+    only, _ = judge_stance(model, doc, 5, ["nato_expansion"], [ryabkov], speaker_probabilities(model, [ryabkov]), None)
     assert only == "pro"

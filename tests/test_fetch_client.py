@@ -151,7 +151,7 @@ def test_deadline_covers_retries(http_server: LoopbackServer) -> None:
                 http_server.url("/hang"))
     # six attempts of 0.3 s would end on a ReadTimeout; the deadline cut them short
     assert err.kind == "timeout" and "deadline" in err.reason and http_server.hits["/hang"] <= 3
-    assert time.monotonic() - started < 10 * 0.8
+    assert time.monotonic() - started < 30 * 0.8  # generous: which timer fired is asserted above
 
 
 def test_connection_reset_mid_body_is_a_network_error(http_server: LoopbackServer) -> None:

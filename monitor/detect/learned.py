@@ -33,7 +33,7 @@ from monitor.detect.segment import segment_text
 from monitor.detect.speaker import Speaker, find_mentions, find_speakers
 from monitor.detect.stance import decide_stance, is_partisan_text
 
-__all__ = ["analyse_with_model", "choose_speaker", "document_context", "judge_stance"]
+__all__ = ["analyse_with_model", "choose_speaker", "document_context", "judge_stance", "speaker_probabilities"]
 
 
 def document_context(
@@ -78,11 +78,17 @@ def document_context(
     )
 
 
-def choose_speaker(model: DetectorModel, candidates: Sequence[Candidate]) -> tuple[Candidate, float]:
+def speaker_probabilities(model: DetectorModel, candidates: Sequence[Candidate]) -> list[float]:
+    """The speaker model's probability for each candidate, in order."""
+    return [model.speaker.probability(c.features) for c in candidates]
+
+
+def choose_speaker(
+    candidates: Sequence[Candidate], probabilities: Sequence[float]
+) -> tuple[Candidate, float]:
     """The highest-scoring candidate (ties: the earlier one) and its probability."""
-    scored = [(model.speaker.probability(c.features), -k, c) for k, c in enumerate(candidates)]
-    p, _, best = max(scored, key=lambda x: (x[0], x[1]))
-    return best, p
+    k = max(range(len(candidates)), key=lambda j: (probabilities[j], -j))
+    return candidates[k], probabilities[k]
 
 
 def analyse_with_model(
@@ -121,12 +127,13 @@ def analyse_with_model(
             out.append(SentenceResult(seg, (), doc.speakers[i], None, doc.language))
             continue
         candidates = speaker_candidates(doc, i, labels)
-        cand, p_speaker = choose_speaker(model, candidates)
+        weights = speaker_probabilities(model, candidates)
+        cand, p_speaker = choose_speaker(candidates, weights)
         speaker = (
             Speaker(cand.name, cand.kind, cand.side, f"{cand.cue} (p={p_speaker:.2f})") if cand.name else None
         )
         rule_stance = decide_stance(seg.text, doc.speakers[i], partisan_author=partisan)
-        stance, p_stance = judge_stance(model, doc, i, labels, candidates, rule_stance)
+        stance, p_stance = judge_stance(model, doc, i, labels, candidates, weights, rule_stance)
         evidence = {
             "model": model.version,
             "labels": why,
@@ -158,15 +165,14 @@ def judge_stance(
     i: int,
     labels: Sequence[str],
     candidates: Sequence[Candidate],
+    weights: Sequence[float],
     rule_stance: str | None,
 ) -> tuple[str, float]:
     """The stance of sentence ``i`` and its probability, averaged over the speaker candidates
-    weighted by their speaker probabilities: a stance hangs on whose it is (Russia insisting is
-    ``pro``, NATO refusing is ``contra``), so an uncertain speaker choice must not flip it alone."""
-    weights = [model.speaker.probability(c.features) for c in candidates]
-    total = sum(weights)
-    if total <= 0.0:
-        weights, total = [1.0] * len(candidates), float(len(candidates))
+    weighted by their speaker probabilities (``weights``, :func:`speaker_probabilities`): a stance
+    hangs on whose it is (Russia insisting is ``pro``, NATO refusing is ``contra``), so an
+    uncertain speaker choice must not flip it alone."""
+    total = sum(weights)  # probabilities of a sigmoid: never all zero
     mixed: dict[str, float] = dict.fromkeys(model.stance.classes, 0.0)
     for w, c in zip(weights, candidates, strict=True):
         for lab, q in model.stance.probabilities(stance_features(doc, i, labels, c, rule_stance)).items():

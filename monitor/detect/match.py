@@ -96,7 +96,7 @@ def exclusions(text: str, demands: Sequence[Demand], languages: Iterable[str] = 
                 continue
             if any(
                 (not langs or term.lang in langs)
-                and (not _anchor(term) or _anchor(term) in norm)
+                and (not term.anchor or term.anchor in norm)
                 and term.regex.search(norm)
                 for term in cue.terms
             ):
@@ -113,7 +113,7 @@ def _excluded_spans(demand: Demand, norm: str, langs: frozenset[str]) -> _Spans:
     for cue in demand.cues:
         if cue.weight < 0 and _may_match(cue, norm):
             for term in cue.terms:
-                if (not langs or term.lang in langs) and (not _anchor(term) or _anchor(term) in norm):
+                if (not langs or term.lang in langs) and (not term.anchor or term.anchor in norm):
                     spans.extend(m.span() for m in term.regex.finditer(norm))
     return tuple(spans)
 
@@ -141,53 +141,14 @@ def _match_cue(cue: Cue, norm: str, words: list[int], langs: frozenset[str], mas
 
 
 def _search(term: Term, norm: str, masked: _Spans) -> re.Match[str] | None:
-    anchor = _anchor(term)
-    if anchor and anchor not in norm:
+    if term.anchor and term.anchor not in norm:
         return None
     return next((m for m in term.regex.finditer(norm) if _free(m.span(), masked)), None)
 
 
-_ANCHORS: dict[str, str] = {}
-_CUE_ANCHORS: dict[int, tuple[Cue, tuple[str, ...]]] = {}
-
-
 def _may_match(cue: Cue, norm: str) -> bool:
     """False when no term of ``cue`` can match ``norm`` (none of its anchors occurs)."""
-    anchors = _cue_anchors(cue)
-    return not anchors or any(map(norm.__contains__, anchors))
-
-
-def _cue_anchors(cue: Cue) -> tuple[str, ...]:
-    """Substrings one of which every match of ``cue`` contains (its terms' anchors and, for a
-    near-cue, the anchors of its first group), or () when some term has none."""
-    cached = _CUE_ANCHORS.get(id(cue))
-    if cached is not None and cached[0] is cue:
-        return cached[1]
-    terms = list(cue.terms) + [t for _, groups in cue.near for t in (groups[0] if groups else ())]
-    anchors = tuple(sorted({_anchor(t) for t in terms}))
-    if not terms or "" in anchors or any(not groups for _, groups in cue.near):
-        anchors = ()
-    if len(_CUE_ANCHORS) > 10_000:
-        _CUE_ANCHORS.clear()
-    _CUE_ANCHORS[id(cue)] = (cue, anchors)
-    return anchors
-
-
-def _anchor(term: Term) -> str:
-    """The longest literal word of a term: a cheap substring test before the regex runs."""
-    cached = _ANCHORS.get(term.source)
-    if cached is None:
-        if term.source.startswith("re:"):
-            cached = ""
-        else:
-            literal = [w.rstrip("*") for w in normalise(term.source).split() if _is_literal(w)]
-            cached = max((w.split("-")[0] for w in literal), key=len, default="")
-        _ANCHORS[term.source] = cached
-    return cached
-
-
-def _is_literal(word: str) -> bool:
-    return not (word.startswith(("~", "[")) or "|" in word)
+    return not cue.anchors or any(map(norm.__contains__, cue.anchors))
 
 
 def _match_near(
@@ -199,7 +160,7 @@ def _match_near(
         positions = [
             (bisect_left(words, m.start()), term, m.group().strip())
             for term in group
-            if (not _anchor(term) or _anchor(term) in norm)
+            if (not term.anchor or term.anchor in norm)
             for m in term.regex.finditer(norm)
             if _free(m.span(), masked)
         ]

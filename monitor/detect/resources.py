@@ -95,6 +95,7 @@ class Term:
     lang: str
     source: str
     regex: re.Pattern[str]
+    anchor: str = ""  # the longest literal word of the term ("" none): a cheap test before the regex
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,7 @@ class Cue:
     terms: tuple[Term, ...]
     near: tuple[tuple[str, tuple[tuple[Term, ...], ...]], ...]
     window: int
+    anchors: tuple[str, ...] = ()  # one of these occurs in every match (cue_anchors; () = no test)
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +271,28 @@ def _load_cue(item: Any, at: str, problems: list[str]) -> Cue | None:
         problems.append(f"{at}: needs 'terms' or 'near'")
     if len(problems) > before:
         return None
-    return Cue(str(name), float(weight), terms, near, int(window))
+    return Cue(str(name), float(weight), terms, near, int(window), cue_anchors(terms, near))
+
+
+def term_anchor(source: str) -> str:
+    """The longest literal word of a term (a substring of every match), "" for a raw regex or a
+    term of wildcards and alternatives only."""
+    if source.startswith("re:"):
+        return ""
+    literal = [w.rstrip("*") for w in normalise(source).split() if not (w.startswith(("~", "[")) or "|" in w)]
+    return max((w.split("-")[0] for w in literal), key=len, default="")
+
+
+def cue_anchors(
+    terms: Sequence[Term], near: Sequence[tuple[str, Sequence[Sequence[Term]]]]
+) -> tuple[str, ...]:
+    """Substrings one of which every match of a cue contains (its terms' anchors and, for a
+    near-cue, the anchors of each language's first group), or () when some term has none."""
+    firsts = [t for _, groups in near for t in (groups[0] if groups else ())]
+    anchors = {t.anchor for t in (*terms, *firsts)}
+    if not anchors or "" in anchors or any(not groups for _, groups in near):
+        return ()
+    return tuple(sorted(anchors))
 
 
 def _load_terms(raw: Any, at: str, problems: list[str]) -> tuple[Term, ...]:
@@ -314,7 +337,7 @@ def _load_near(
 
 def _term(lang: str, source: str, at: str, problems: list[str]) -> Term | None:
     try:
-        return Term(lang, source, compile_term(source))
+        return Term(lang, source, compile_term(source), term_anchor(source))
     except (re.error, ValueError) as exc:
         problems.append(f"{at}: invalid term {source!r}: {exc}")
         return None

@@ -16,7 +16,7 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -63,6 +63,9 @@ def main() -> None:
     ap.add_argument("--group-threshold", type=float, default=None, help="repeat similarity (default: the model's)")
     ap.add_argument("--markdown", action="store_true", help="also print the figures as a Markdown table")
     ap.add_argument("--errors", type=Path, default=None, help="write every held-out error as JSON lines")
+    ap.add_argument(
+        "--predictions", type=Path, default=None, help="write every held-out prediction as JSON lines (to diff runs)"
+    )
     args = ap.parse_args()
     extra = args.extra if args.extra is not None else [ROOT / "tests" / "data" / "eval" / "seeds"]
     res = shipped_resources()
@@ -109,6 +112,10 @@ def main() -> None:
         args.json.write_text(json.dumps({"folds": rows, "languages": by_lang}, indent=1))
     if args.markdown:
         print(markdown([*rows, *by_lang.values()]))
+    if args.predictions:
+        with open(args.predictions, "w") as fh:
+            for p in sorted(all_preds, key=lambda p: (p.doc, p.start)):
+                fh.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
     if args.errors:
         with open(args.errors, "w") as fh:
             for e in errors:

@@ -197,3 +197,51 @@ def test_actor_prefilter_changes_no_mention(monkeypatch: pytest.MonkeyPatch) -> 
     slow = [speaker.find_mentions(s, actors) for s in segments]
     assert fast == slow
     assert sum(m.known for ms in slow for m in ms) > 50
+
+
+DOCUMENT_SOURCES = {
+    "declaration of a summit": (
+        'Ukraine is on an "irreversible path" to joining NATO, according to the final declaration of '
+        "the NATO summit in Washington.",
+        "NATO",
+    ),
+    "statement issued by a ministry": (
+        "NATO must stop its expansion, according to a statement issued by the Russian Foreign Ministry.",
+        "Russian Foreign Ministry",
+    ),
+    "Russian: according to the statement of": (
+        "Согласно заявлению МИД России, расширение НАТО угрожает безопасности.",
+        "Russian Foreign Ministry",
+    ),
+    "Russian: it says in the statement of": (
+        "Расширение НАТО угрожает безопасности, говорится в заявлении МИД России.",
+        "Russian Foreign Ministry",
+    ),
+}
+
+
+@pytest.mark.parametrize("text, name", DOCUMENT_SOURCES.values(), ids=DOCUMENT_SOURCES)
+def test_a_document_speaks_for_the_body_that_issued_it(text: str, name: str) -> None:
+    actors = shipped_resources().actors
+    segs = segment_text(text)
+    found = sp.find_speakers(segs, actors, quote_states(segs))[0]
+    assert found is not None and found.name == name
+
+
+def test_the_document_reads_continues_the_documents_source() -> None:
+    actors = shipped_resources().actors
+    text = (
+        "Ukraine is on a path to joining NATO, according to the final declaration of the NATO summit.\n"
+        "The talks lasted two days.\n"
+        '"We will extend an invitation when conditions are met," the declaration says.'
+    )
+    segs = segment_text(text)
+    found = sp.find_speakers(segs, actors, quote_states(segs))
+    assert found[1] is None
+    assert found[2] is not None and found[2].name == "NATO"
+
+
+def test_a_document_without_a_named_source_credits_nobody() -> None:
+    actors = shipped_resources().actors
+    segs = segment_text("The talks lasted two days.\nNATO will not expand, the document reads.")
+    assert sp.find_speakers(segs, actors, quote_states(segs)) == [None, None]

@@ -527,6 +527,7 @@ def find_speakers(
     own = [_own_attribution(i, segments, mentions, quotes[i]) for i in range(len(segments))]
     result = list(own)
     _follow_turns(segments, mentions, result)
+    _credit_document_readings(segments, mentions, result)
     _spread_over_quotes(segments, quotes, result)
     _spread_over_dash_speech(segments, result)
     _continue_unattributed_quotes(segments, quotes, result)
@@ -555,6 +556,40 @@ def _credit_source_pointers(
                 m.name, m.kind, m.side, f"named by the next sentence: {segments[i].text[:60]}"
             )
             result[i] = None
+
+
+_DOC_READS: Final = re.compile(
+    r"(?<!\w)(?:the|this|that|its|their) (?:[\w-]+ ){0,2}?(?:document|declaration|statement|communiqu\w*|text"
+    r"|memorandum|letter|report|draft|press release|resolution)s? (?:reads|says|said|states|stated|notes|noted"
+    r"|stresses|stressed|adds|added|continues|continued|underlines|underlined|emphasi[sz]es|emphasi[sz]ed)\b"
+    r"|(?<!\w)(?:говорится|отмечается|подчеркивается|подчёркивается|указывается|сказано|заявляется)"
+    r" в (?:\w+ )?(?:документе|заявлении|декларации|сообщении|тексте|ноте|проекте|ответе|коммюнике)\b"
+)
+
+
+def _author_after(hit: re.Match[str], i: int, norm: str, mentions: list[list[Mention]]) -> Speaker | None:
+    after = [x for x in mentions[i] if x.start >= hit.end() and x.start - hit.end() <= 5 and x.kind != "pronoun"]
+    if not after:
+        return None
+    return _resolve(after[0], i, mentions, f'"{hit.group(0)} {norm[after[0].start : after[0].end]}"')
+
+
+def _credit_document_readings(
+    segments: Sequence[Segment], mentions: list[list[Mention]], result: list[Speaker | None]
+) -> None:
+    """ "..., the document reads." with no author named (:func:`_own_attribution` takes "...,
+    говорится в заявлении МИД России"): the source named in the sentences just before speaks on
+    ("according to the final declaration of the NATO summit")."""
+    for i in range(1, len(segments)):
+        if result[i] is not None:
+            continue
+        norm = normalise(segments[i].text[:2_000])
+        hit = _DOC_READS.search(norm)
+        if hit is None:
+            continue
+        prev = next((result[k] for k in range(i - 1, max(-1, i - 8), -1) if result[k] is not None), None)
+        if prev is not None:
+            result[i] = Speaker(prev.name, prev.kind, prev.side, f'"{hit.group(0)}": {prev.cue}')
 
 
 _TURN: Final = re.compile(r"^\W{0,3}([^\W\d][\w.'’ -]{0,40}?)\s*(?:\([^)]{0,60}\))?\s*:\s")
@@ -661,6 +696,19 @@ def _own_attribution(
             group = _GROUP_NOUN.match(norm, m.end())
             if group:
                 return Speaker(group.group(0).strip(), "group", "neutral", "according to")
+            found = _document_source(norm, m.end(), i, mentions)
+            if found is not None:
+                return found
+    for m in _SOGLASNO_RE.finditer(norm):
+        if outside[m.start()]:
+            found = _document_source(norm, m.end(), i, mentions)
+            if found is not None:
+                return found
+    reads = _DOC_READS.search(norm)
+    if reads is not None and outside[reads.start()]:
+        author = _author_after(reads, i, norm, mentions)
+        if author is not None:
+            return author
     verbs = [v for v in _VERB_RE.finditer(norm) if _is_verb(norm, v)]
     trailing = [
         v
@@ -685,6 +733,28 @@ def _own_attribution(
         if cands:
             return _resolve(cands[-1], i, mentions, f'"{norm[cands[-1].start : cands[-1].end]}: ..."')
     return None
+
+
+# "according to the final declaration of the NATO summit", "согласно заявлению МИД России": the
+# document's author speaks
+_SOGLASNO_RE: Final = re.compile(r"(?<!\w)согласно\s+")
+_DOCUMENT_OF: Final = re.compile(
+    r"(?:the |a |its |their )?(?:[\w-]+ ){0,3}?(?:declaration|communiqu\w*|statement|document|memorandum|letter"
+    r"|response|reply|resolution|press release|draft|text|note|report)s? (?:of|by|from|(?:issued|released|published) by) "
+    r"|(?:\w+ ){0,2}?(?:заявлени\w*|документ\w*|декларац\w*|сообщени\w*|текст\w*|проект\w*|ответ\w*|ноте)\s+"
+)
+
+
+def _document_source(norm: str, at: int, i: int, mentions: list[list[Mention]]) -> Speaker | None:
+    doc = _DOCUMENT_OF.match(norm, at)
+    if doc is None:
+        return None
+    after = [
+        x for x in mentions[i] if x.start >= doc.end() and x.start - doc.end() <= 5 and x.kind != "pronoun"
+    ]
+    if not after:
+        return None
+    return _resolve(after[0], i, mentions, f'"according to {norm[at : after[0].end]}"')
 
 
 # "..., he said", "...,” Jens Stoltenberg said", "... - said the expert": a verb right after a

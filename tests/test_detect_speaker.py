@@ -245,3 +245,43 @@ def test_a_document_without_a_named_source_credits_nobody() -> None:
     actors = shipped_resources().actors
     segs = segment_text("The talks lasted two days.\nNATO will not expand, the document reads.")
     assert sp.find_speakers(segs, actors, quote_states(segs)) == [None, None]
+
+
+SPEECH_ACTS = {
+    "decried": ('Moscow decried the move as an "assault" on its security.', "Russia"),
+    "asserting": (
+        "Hungarian Prime Minister Viktor Orban addressed parliament on Monday, asserting that the bid "
+        "was not urgent.",
+        "Viktor Orban",
+    ),
+    "cited": ("Moscow has cited NATO's eastern expansion as a key factor.", "Russia"),
+    "pledged": ("Berlin pledged to station a full brigade in Lithuania.", "Germany"),
+}
+
+
+@pytest.mark.parametrize("text, name", SPEECH_ACTS.values(), ids=SPEECH_ACTS)
+def test_speech_acts_name_their_subject_as_speaker(text: str, name: str) -> None:
+    segs = segment_text(text)
+    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[0]
+    assert found is not None and found.name == name
+
+
+def test_a_role_in_the_headline_is_the_person_named_after_it() -> None:
+    text = (
+        "Russia to take measures if Finland joins NATO, senior diplomat warns\n"
+        "Russian Deputy Foreign Minister Alexander Grushko said Moscow would respond."
+    )
+    segs = segment_text(text)
+    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))
+    assert found[0] is not None and found[0].name == "Alexander Grushko"
+
+
+def test_a_role_later_in_the_text_does_not_look_ahead() -> None:
+    text = (
+        "Talks ended.\nNothing was agreed.\nThe meeting was short.\n"
+        "NATO must not expand, the diplomat warned.\n"
+        "Russian Deputy Foreign Minister Alexander Grushko said Moscow would respond."
+    )
+    segs = segment_text(text)
+    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))
+    assert found[3] is None or found[3].name != "Alexander Grushko"

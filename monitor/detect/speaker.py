@@ -73,6 +73,9 @@ _SPEECH_VERBS: Final = (
     r"|identif(?:y|ies|ied)|counter(?:s|ed)|inform(?:s|ed)|reaffirm(?:s|ed)|deliver(?:s|ed)|offer(?:s|ed)"
     r"|rebuff(?:s|ed)|push(?:es|ed)? back|rul(?:e|es|ed) out|(?:is|are) (?:categorically )?against"
     r"|condemn(?:s|ed)?|critici[sz](?:e|es|ed)|slam(?:s|med)?|dismiss(?:es|ed)?|welcom(?:e|es|ed)|accus(?:e|es|ed)"
+    r"|decr(?:y|ies|ied)|denounc(?:e|es|ed)|brand(?:s|ed)|hail(?:s|ed)|blast(?:s|ed)|vow(?:s|ed)"
+    r"|pledg(?:e|es|ed)|promis(?:e|es|ed)|threaten(?:s|ed)?|caution(?:s|ed)|question(?:s|ed)|assert(?:s|ed|ing)?"
+    r"|mention(?:s|ed)|cit(?:e|es|ed)|signal(?:s|ed|led)|predict(?:s|ed)"
     r"|сказал\w*|заяв\w*|отметил\w*|подчеркну\w*|подчеркива\w*|сообщил\w*|добавил\w*|считает|требу\w*"
     r"|настаива\w*|пояснил\w*|уверен\w*|выступа\w* против|возража\w*|предупред\w*|напомина\w*|напомнил\w*"
     r"|назвал\w*|указал\w*|констатировал\w*|признал\w*|ответил\w*|оценил\w*|убежден\w*"
@@ -892,6 +895,9 @@ def _resolve(m: Mention, i: int, mentions: list[list[Mention]], cue: str) -> Spe
         target = _antecedent(m, i, mentions, lambda x: _role_fits(m.name, x))
         if target is not None:
             return _as_speaker(target, f"{cue} -> nearest person with that role")
+        target = _headline_cataphor(m, i, mentions)
+        if target is not None:
+            return _as_speaker(target, f"{cue} -> the person with that role named after the headline")
         holders = m.holders
         if len(holders) == 1:
             return Speaker(
@@ -911,6 +917,21 @@ def _antecedent(m: Mention, i: int, mentions: list[list[Mention]], fits: object)
         pool = [x for x in mentions[j] if x.kind == "person" and (j < i or x.end <= m.start)]
         for cand in reversed(pool):
             if check(cand):
+                return cand
+    return None
+
+
+HEADLINE_LOOKAHEAD: Final = 3
+
+
+def _headline_cataphor(m: Mention, i: int, mentions: list[list[Mention]]) -> Mention | None:
+    """A role in the headline or the lead with nobody before it ("..., senior diplomat warns") is
+    the first person of that role named in the next sentences."""
+    if i > 1:
+        return None
+    for j in range(i + 1, min(len(mentions), i + 1 + HEADLINE_LOOKAHEAD)):
+        for cand in mentions[j]:
+            if cand.kind == "person" and _role_fits(m.name, cand):
                 return cand
     return None
 

@@ -85,8 +85,9 @@ def main() -> None:
         t = {d.doc: d.text for d in test}
         lg = {d.doc: d.language for d in test}
         days = {d.doc: d.published for d in test if d.published is not None}
+        titles = {d.doc: d.title for d in test}
         preds = predict_texts(
-            t, res, NOW, model=model, languages=lg, published=days, threshold=args.group_threshold
+            t, res, NOW, model=model, languages=lg, published=days, titles=titles, threshold=args.group_threshold
         )
         gold = [g for d in test for g in d.gold]
         s = score(gold, preds, t, same)

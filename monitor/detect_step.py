@@ -86,14 +86,23 @@ class Detector:
         return self.model.version if self.model is not None else DETECTOR_VERSION
 
     def analyse(
-        self, text: str, language: str = "", *, use_context: bool = True, published: date | None = None
+        self,
+        text: str,
+        language: str = "",
+        *,
+        use_context: bool = True,
+        published: date | None = None,
+        title: str = "",
     ) -> list[SentenceResult]:
-        """Detect one article; ``published`` is its date when known (who held a role then)."""
+        """Detect one article; ``published`` is its date when known (who held a role then), ``title``
+        its title when known (the one speaker of a transcript)."""
         if self.model is None:
             return analyse_text(
-                text, self.resources, language=language, use_context=use_context, published=published
+                text, self.resources, language=language, use_context=use_context, published=published, title=title
             )
-        return analyse_with_model(text, self.resources, self.model, language=language, published=published)
+        return analyse_with_model(
+            text, self.resources, self.model, language=language, published=published, title=title
+        )
 
 
 def model_path(settings: Settings) -> Path | None:
@@ -180,12 +189,13 @@ def detect_article(
             if not repo.claim_article(session, article_id, now, detector.version):
                 return  # another run detected it already (or is doing so and has committed)
             kept = {}
-        text, language, published_at, first_seen_at = repo.article_text(session, article_id)
+        text, language, published_at, first_seen_at, title = repo.article_text(session, article_id)
         results = detector.analyse(
             text,
             language,
             use_context=m.settings.detect.use_context,
             published=published_day(published_at, now, first_seen_at),
+            title=title,
         )
         items = grouping_items(
             results,

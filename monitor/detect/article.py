@@ -19,6 +19,7 @@ from monitor.detect.resources import Actor, Demand
 from monitor.detect.segment import Segment, segment_text
 from monitor.detect.speaker import Speaker, find_mentions, find_speakers
 from monitor.detect.stance import decide_stance, is_partisan_text
+from monitor.detect.transcript import credit_transcript, transcript_speaker
 
 __all__ = ["Resources", "SentenceResult", "analyse_text", "inherit_speakers", "sentence_languages"]
 
@@ -64,9 +65,11 @@ def analyse_text(
     language: str = "",
     use_context: bool = True,
     published: date | None = None,
+    title: str = "",
 ) -> list[SentenceResult]:
     """Segment ``text`` and label, attribute and judge every sentence; ``published`` is the
-    document's date when known (role holders in office on that day)."""
+    document's date when known (role holders in office on that day), ``title`` its title when
+    known (a transcript's speaker)."""
     segments = segment_text(text)
     if not segments:
         return []
@@ -75,6 +78,7 @@ def analyse_text(
     matches = match_demands(segments, resources.demands, langs, use_context=use_context)
     quotes = quote_states(segments)
     speakers = find_speakers(segments, resources.actors, quotes, published=published)
+    credit_transcript(segments, speakers, transcript_speaker(title, segments, resources.actors, published=published))
     inherit_speakers(matches, speakers)
     if use_context:
         _continue_speaker(segments, matches, speakers)

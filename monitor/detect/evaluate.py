@@ -299,10 +299,11 @@ def predict_texts(
     model: DetectorModel | None = None,
     languages: Mapping[str, str] | None = None,
     published: Mapping[str, date] | None = None,
+    titles: Mapping[str, str] | None = None,
     alert_narrative: bool = False,
 ) -> list[PredictedSentence]:
     """Run detection and in-memory grouping over documents in name order (the order they are 'seen');
-    ``languages`` and ``published`` give documents' languages and dates where known;
+    ``languages``, ``published`` and ``titles`` give documents' languages, dates and titles where known;
     with ``model`` the learned layer labels the sentences, else the rule layer alone; ``threshold``
     None = the model's repeat threshold (the rule layer's default without a model); with a
     model that has a pairwise repeat classifier the threshold is on its probability."""
@@ -314,12 +315,15 @@ def predict_texts(
     langs = languages or {}
     states = state_keys(resources.actors)
     dates = published or {}
+    heads = titles or {}
     for doc in sorted(texts):
         lang, day = langs.get(doc, ""), dates.get(doc)
         if model is not None:
-            results = analyse_with_model(texts[doc], resources, model, language=lang, published=day)
+            results = analyse_with_model(
+                texts[doc], resources, model, language=lang, published=day, title=heads.get(doc, "")
+            )
         else:
-            results = analyse_text(texts[doc], resources, language=lang, published=day)
+            results = analyse_text(texts[doc], resources, language=lang, published=day, title=heads.get(doc, ""))
         items = grouping_items(results, doc, alert_narrative=alert_narrative, states=states)
         groups = {g.position: g.group_id for g in assign_groups(items, index, now, threshold, scorer)}
         for k, r in enumerate(results):

@@ -366,7 +366,7 @@ def _mention_cue(m: Mention, dist: int) -> str:
 
 def _cue_type(cue: str) -> str:
     c = cue.lower()
-    for key in ("according to", "continues", "quotation", "turn", "named by", "said", "heading"):
+    for key in ("according to", "continues", "quotation", "transcript", "turn", "named by", "said", "heading"):
         if key in c:
             return key.replace(" ", "_")
     return "other"

@@ -32,15 +32,17 @@ from monitor.detect.resources import normalise
 from monitor.detect.segment import segment_text
 from monitor.detect.speaker import Speaker, find_mentions, find_speakers
 from monitor.detect.stance import decide_stance, is_partisan_text
+from monitor.detect.transcript import credit_transcript, transcript_speaker
 
 __all__ = ["analyse_with_model", "choose_speaker", "document_context", "judge_stance", "speaker_probabilities"]
 
 
 def document_context(
-    text: str, resources: Resources, *, language: str = "", published: date | None = None
+    text: str, resources: Resources, *, language: str = "", published: date | None = None, title: str = ""
 ) -> DocContext:
     """The rule layer's view of one document, the input of every learned feature; ``published``
-    (the document's date, when known) decides who held a role ("the secretary general")."""
+    (the document's date, when known) decides who held a role ("the secretary general"), and
+    ``title`` (when known) may name the one speaker of a transcript."""
     segments = segment_text(text)
     article_lang = language or detect_language(text) or "en"
     langs = [sentence_languages(seg, article_lang) for seg in segments]
@@ -48,6 +50,7 @@ def document_context(
     ctx = match_demands(segments, resources.demands, langs, use_context=True, own=own)
     mentions = [find_mentions(seg, resources.actors, published=published) for seg in segments]
     speakers = find_speakers(segments, resources.actors, quote_states(segments), mentions)
+    credit_transcript(segments, speakers, transcript_speaker(title, segments, resources.actors, published=published))
     inherit_speakers(ctx, speakers)
     excluded = [exclusions(seg.text, resources.demands, lg) for seg, lg in zip(segments, langs, strict=True)]
     surnames: dict[str, str] = {}
@@ -98,10 +101,12 @@ def analyse_with_model(
     *,
     language: str = "",
     published: date | None = None,
+    title: str = "",
 ) -> list[SentenceResult]:
     """Segment ``text`` and label, attribute and judge every sentence with ``model``; ``published``
-    is the document's date when known (role holders in office on that day)."""
-    doc = document_context(text, resources, language=language, published=published)
+    is the document's date when known (role holders in office on that day), ``title`` its title
+    when known (a transcript's speaker)."""
+    doc = document_context(text, resources, language=language, published=published, title=title)
     if not doc.segments:
         return []
     partisan = is_partisan_text(text)

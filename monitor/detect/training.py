@@ -53,6 +53,7 @@ class LabelledDoc:
     gold: tuple[GoldSentence, ...]
     where: str  # the gold file, for messages
     published: date | None = None  # the document's date, where docs.jsonl gives it
+    title: str = ""  # the document's title, where docs.jsonl gives it
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,7 @@ def _load_folder(folder: Path, known: set[str]) -> list[LabelledDoc]:
                 tuple(g for _, g in items),
                 str(gold_path),
                 _published(info, folder / "docs.jsonl"),
+                str(info.get("title") or ""),
             )
         )
     return out
@@ -239,7 +241,7 @@ def _examples(
     for k, d in enumerate(docs):
         if progress and k % 20 == 0:
             progress(f"features: document {k + 1} of {len(docs)}")
-        ctx = document_context(d.text, resources, language=d.language, published=d.published)
+        ctx = document_context(d.text, resources, language=d.language, published=d.published, title=d.title)
         partisan = is_partisan_text(d.text)
         ex.contexts.append(ctx)
         ex.aligned.append(align_gold(ctx, d.text, d.gold))

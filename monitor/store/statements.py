@@ -53,15 +53,17 @@ def pending_article_ids(session: Session, *, limit: int = 1000, since: datetime 
     return list(session.scalars(query.order_by(Article.id).limit(limit)))
 
 
-def article_text(session: Session, article_id: int) -> tuple[str, str, datetime | None, datetime | None]:
-    """What detection reads of an article: its text, language ("" unknown), published date and
-    when the monitor first saw it."""
+def article_text(
+    session: Session, article_id: int
+) -> tuple[str, str, datetime | None, datetime | None, str]:
+    """What detection reads of an article: its text, language ("" unknown), published date, when
+    the monitor first saw it, and its title ("" unknown)."""
     row = session.execute(
-        select(Article.text, Article.language, Article.published_at, Article.first_seen_at).where(
+        select(Article.text, Article.language, Article.published_at, Article.first_seen_at, Article.title).where(
             Article.id == article_id
         )
     ).one()
-    return row.text, row.language or "", row.published_at, row.first_seen_at
+    return row.text, row.language or "", row.published_at, row.first_seen_at, row.title or ""
 
 
 def claim_article(session: Session, article_id: int, now: datetime, version: str) -> bool:

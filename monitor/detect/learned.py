@@ -30,7 +30,7 @@ from monitor.detect.match import Match, exclusions, match_demands, quote_states
 from monitor.detect.model import DetectorModel
 from monitor.detect.resources import normalise
 from monitor.detect.segment import segment_text
-from monitor.detect.speaker import Speaker, find_mentions, find_speakers
+from monitor.detect.speaker import Speaker, find_document_mentions, find_speakers
 from monitor.detect.stance import decide_stance, is_partisan_text
 from monitor.detect.transcript import credit_transcript, transcript_speaker
 
@@ -48,7 +48,7 @@ def document_context(
     langs = [sentence_languages(seg, article_lang) for seg in segments]
     own = match_demands(segments, resources.demands, langs, use_context=False)
     ctx = match_demands(segments, resources.demands, langs, use_context=True, own=own)
-    mentions = [find_mentions(seg, resources.actors, published=published) for seg in segments]
+    mentions = find_document_mentions(segments, resources.actors, published=published)
     speakers = find_speakers(segments, resources.actors, quote_states(segments), mentions)
     credit_transcript(segments, speakers, transcript_speaker(title, segments, resources.actors, published=published))
     inherit_speakers(ctx, speakers)

@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
+from monitor.detect.embassies import complete_embassies, embassy_mentions, embassy_name
 from monitor.detect.groups import group_sources
 from monitor.detect.resources import Actor, compile_term, normalise
 from monitor.detect.segment import Segment
 
-__all__ = ["Mention", "Speaker", "find_mentions", "find_speakers", "holders_on", "role_key"]
+__all__ = ["Mention", "Speaker", "find_document_mentions", "find_mentions", "find_speakers", "holders_on", "role_key"]
 
 LOOKBACK_SENTENCES: Final = 8
 
@@ -406,6 +407,40 @@ def find_mentions(seg: Segment, actors: Sequence[Actor], *, published: date | No
     return out
 
 
+def find_document_mentions(
+    segments: Sequence[Segment], actors: Sequence[Actor], *, published: date | None = None
+) -> list[list[Mention]]:
+    """:func:`find_mentions` for every segment of one document, with its embassies named as the
+    document names them in full ("the embassy" after "Russia's embassy in Norway")."""
+    mentions = [find_mentions(seg, actors, published=published) for seg in segments]
+    _add_embassies(segments, actors, mentions)
+    return mentions
+
+
+def _add_embassies(segments: Sequence[Segment], actors: Sequence[Actor], mentions: list[list[Mention]]) -> None:
+    texts = [seg.text[:2_000] for seg in segments]
+    if not any("mbass" in t or "осольств" in t for t in texts):
+        return
+
+    def country_of(place: str) -> str:
+        found = find_mentions(Segment(0, 0, len(place), place, 0), actors)
+        return next((m.name for m in found if m.kind == "country"), "")
+
+    per_segment = [embassy_mentions(t, country_of) for t in texts]
+    completed = iter(complete_embassies([e for found in per_segment for e in found]))
+    sides = {a.name: a.side for a in actors}
+    for k, found in enumerate(per_segment):
+        for _ in found:
+            e = next(completed)
+            name = embassy_name(e)
+            if not name:
+                continue
+            kept = [m for m in mentions[k] if m.end <= e.start or m.start >= e.end]
+            side = sides.get(e.owner_state, "neutral")
+            kept.append(Mention(segments[k].index, e.start, e.end, "institution", name, side, known=True))
+            mentions[k] = sorted(kept, key=lambda m: m.start)
+
+
 def _known_and_group_mentions(segment: int, text: str, norm: str, index: _ActorIndex) -> list[Mention]:
     """Known actors and group sources, the longest first where they overlap ("U.S. officials"
     over "U.S.", "a NATO diplomat" over "NATO"); of equal spans the listed actor wins."""
@@ -526,7 +561,7 @@ def find_speakers(
     ``mentions`` per segment when the caller has them already (:func:`find_mentions`, which also
     takes the document's date ``published`` for role holders)."""
     if mentions is None:
-        mentions = [find_mentions(seg, actors, published=published) for seg in segments]
+        mentions = find_document_mentions(segments, actors, published=published)
     own = [_own_attribution(i, segments, mentions, quotes[i]) for i in range(len(segments))]
     result = list(own)
     _follow_turns(segments, mentions, result)

@@ -285,3 +285,31 @@ def test_a_role_later_in_the_text_does_not_look_ahead() -> None:
     segs = segment_text(text)
     found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))
     assert found[3] is None or found[3].name != "Alexander Grushko"
+
+
+def test_a_name_opening_the_reported_clause_is_not_an_inverted_subject() -> None:
+    segs = segment_text(
+        "Foreign minister Sergei Lavrov, in separate comments, said Moscow is taking appropriate measures."
+    )
+    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[0]
+    assert found is not None and found.name == "Sergey Lavrov"
+
+
+def test_reported_speech_goes_on_in_the_first_person() -> None:
+    text = (
+        "NATO Secretary General Jens Stoltenberg said that this is a good day for our security.\n"
+        "And we all agree that this is an historic moment.\n"
+        "Finland applied in May."
+    )
+    segs = segment_text(text)
+    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))
+    assert [s.name if s else None for s in found] == ["Jens Stoltenberg", "Jens Stoltenberg", None]
+
+
+def test_the_first_person_far_from_a_speaker_is_nobodys() -> None:
+    text = (
+        "Jens Stoltenberg said NATO would decide.\n\nThe summit ended.\n\nThe talks lasted hours.\n\n"
+        "We agree that this is an historic moment."
+    )
+    segs = segment_text(text)
+    assert sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[-1] is None

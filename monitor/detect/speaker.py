@@ -569,6 +569,7 @@ def find_speakers(
     _spread_over_quotes(segments, quotes, result)
     _spread_over_dash_speech(segments, result)
     _continue_unattributed_quotes(segments, quotes, result)
+    _continue_in_first_person(segments, result)
     _credit_source_pointers(segments, mentions, result)
     return result
 
@@ -718,6 +719,24 @@ def _continue_unattributed_quotes(
                         result[k] = Speaker(prev.name, prev.kind, prev.side, f"quotation after: {prev.cue}")
 
 
+_FIRST_PERSON: Final = re.compile(r"(?<!\w)(?:[Ww]e|[Oo]ur|us|I|[Mm]y|[Мм]ы|[Нн]аш\w*|нас|нам|[Яя])(?!\w)")
+
+
+def _continue_in_first_person(segments: Sequence[Segment], result: list[Speaker | None]) -> None:
+    """Reported speech going on without quotation marks: "Stoltenberg said that this is a good day
+    for NATO. And we all agree that ..." — an unattributed sentence in the first person, in the
+    paragraph of the speaker just before it or the next one, is theirs."""
+    for i in range(1, len(segments)):
+        if result[i] is not None or not _FIRST_PERSON.search(segments[i].text[:2_000]):
+            continue
+        for k in (i - 1, i - 2):
+            prev = result[k] if k >= 0 else None
+            if prev is not None:
+                if prev.kind in ("person", "institution") and segments[i].line - segments[k].line <= 1:
+                    result[i] = Speaker(prev.name, prev.kind, prev.side, f"first person, going on from: {prev.cue}")
+                break
+
+
 def _own_attribution(
     i: int, segments: Sequence[Segment], mentions: list[list[Mention]], quote: tuple[bool, bool]
 ) -> Speaker | None:
@@ -862,7 +881,8 @@ def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]])
     inverted = not _THAT_AFTER.match(norm, v.end())
     if inverted and (not before or before.endswith((",", '"', "-", "'", "–", "—"))):
         after = [x for x in mentions[i] if x.start >= v.end() and x.start - v.end() <= 6]
-        if after:
+        # "Lavrov, in separate comments, said Moscow is taking ...": Moscow opens the reported clause
+        if after and not _CLAUSE_VERB.match(norm, after[0].end):
             return _resolve(after[0], i, mentions, f'"{verb} {norm[after[0].start : after[0].end]}"')
         if before.endswith(",") and not any(x.start < 30 and x.end <= v.start() for x in mentions[i]):
             return None  # "... door to Ukraine, offers talks": the subject is not the last noun
@@ -883,6 +903,12 @@ def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]])
         chosen = cands[-1]
     chosen = _coordinated(chosen, cands, norm)
     return _resolve(chosen, i, mentions, f'"{norm[chosen.start : chosen.end]} ... {verb}"')
+
+
+_CLAUSE_VERB: Final = re.compile(
+    r"\s+(?:is|are|was|were|will|would|has|have|had|must|should|can|could|may|might|does|did|do"
+    r"|wants?|needs?|intends?|plans?)\b"
+)
 
 
 def _coordinated(chosen: Mention, cands: list[Mention], norm: str) -> Mention:

@@ -313,3 +313,9 @@ def test_the_first_person_far_from_a_speaker_is_nobodys() -> None:
     )
     segs = segment_text(text)
     assert sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[-1] is None
+
+
+def test_an_outlets_report_is_no_document_source() -> None:
+    segs = segment_text("According to a report by Reuters, NATO will not expand.")
+    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[0]
+    assert found is None or found.name != "Reuters"

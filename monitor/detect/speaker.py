@@ -11,11 +11,18 @@ Order of evidence for a sentence:
    ("he" -> nearest preceding person of that gender) and roles ("the diplomat" -> nearest
    preceding person with that role);
 2. the attribution of the quotation the sentence is part of (found before or after it);
-3. interview style: a sentence opening with a dash continues the last speaker of its paragraph.
+3. interview style: a sentence opening with a dash continues the last speaker of its paragraph;
+4. a document speaks for the body that issued it ("according to the final declaration of the
+   NATO summit", "говорится в заявлении МИД России"), and "..., the document reads" goes on with
+   the source named just before;
+5. reported speech going on in the first person without quotation marks ("... And we all agree
+   ...") is the speaker's who spoke just before.
 
 Mentions are known actors (the longest spelling wins where spellings overlap), anonymous and
-collective sources ("a NATO diplomat", "Western analysts", "Diplomats also said"), unknown
-capitalised names, roles and pronouns. A role resolves to the actors who hold it; with the
+collective sources ("a NATO diplomat", "Western analysts", "Diplomats also said"), embassies
+("Russian Embassy in Sweden", :mod:`monitor.detect.embassies`), unknown capitalised names, roles
+and pronouns; a role in the headline with nobody before it is the person of that role named just
+after it. A role resolves to the actors who hold it; with the
 document's date, to those in office on that day (an actor's ``in_office`` terms).
 """
 
@@ -809,8 +816,8 @@ def _document_source(norm: str, at: int, i: int, mentions: list[list[Mention]]) 
     after = [
         x for x in mentions[i] if x.start >= doc.end() and x.start - doc.end() <= 5 and x.kind != "pronoun"
     ]
-    if not after:
-        return None
+    if not after or after[0].kind == "media":
+        return None  # "according to a report by Reuters": the outlet reports someone else's position
     return _resolve(after[0], i, mentions, f'"according to {norm[at : after[0].end]}"')
 
 

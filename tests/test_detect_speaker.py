@@ -299,11 +299,12 @@ def test_reported_speech_goes_on_in_the_first_person() -> None:
     text = (
         "NATO Secretary General Jens Stoltenberg said that this is a good day for our security.\n"
         "And we all agree that this is an historic moment.\n"
+        "You have both made your choice.\n\n\n"
         "Finland applied in May."
     )
     segs = segment_text(text)
     found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))
-    assert [s.name if s else None for s in found] == ["Jens Stoltenberg", "Jens Stoltenberg", None]
+    assert [s.name if s else None for s in found] == ["Jens Stoltenberg"] * 3 + [None]
 
 
 def test_the_first_person_far_from_a_speaker_is_nobodys() -> None:

@@ -15,8 +15,8 @@ Order of evidence for a sentence:
 4. a document speaks for the body that issued it ("according to the final declaration of the
    NATO summit", "говорится в заявлении МИД России"), and "..., the document reads" goes on with
    the source named just before;
-5. reported speech going on in the first person without quotation marks ("... And we all agree
-   ...") is the speaker's who spoke just before.
+5. reported speech going on in the first or second person without quotation marks ("... And we
+   all agree ...") is the speaker's who spoke just before.
 
 Mentions are known actors (the longest spelling wins where spellings overlap), anonymous and
 collective sources ("a NATO diplomat", "Western analysts", "Diplomats also said"), embassies
@@ -726,13 +726,14 @@ def _continue_unattributed_quotes(
                         result[k] = Speaker(prev.name, prev.kind, prev.side, f"quotation after: {prev.cue}")
 
 
-_FIRST_PERSON: Final = re.compile(r"(?<!\w)(?:[Ww]e|[Oo]ur|us|I|[Mm]y|[Мм]ы|[Нн]аш\w*|нас|нам|[Яя])(?!\w)")
+_FIRST_PERSON: Final = re.compile(r"(?<!\w)(?:[Ww]e|[Oo]ur|us|I|[Mm]y|[Yy]ou|[Yy]our|[Мм]ы|[Нн]аш\w*|нас|нам|[Яя])(?!\w)")
 
 
 def _continue_in_first_person(segments: Sequence[Segment], result: list[Speaker | None]) -> None:
     """Reported speech going on without quotation marks: "Stoltenberg said that this is a good day
-    for NATO. And we all agree that ..." — an unattributed sentence in the first person, in the
-    paragraph of the speaker just before it or the next one, is theirs."""
+    for NATO. And we all agree that ... You have both made your choice." — an unattributed
+    sentence in the first or second person (speech addressed to someone), in the paragraph of the
+    speaker just before it or the next one, is theirs."""
     for i in range(1, len(segments)):
         if result[i] is not None or not _FIRST_PERSON.search(segments[i].text[:2_000]):
             continue

@@ -89,7 +89,7 @@ def complete_embassies(found: Sequence[EmbassyMention]) -> list[EmbassyMention]:
         if not e.owner and len(owners) == 1:
             owner, state = next(iter(owners))
             e = replace(e, owner=owner, owner_state=state)
-        if not e.place and len(places) == 1 and len({x.owner for x in found if x.owner}) <= 1:
+        if not e.place and len(places) == 1 and len(owners) <= 1:
             e = replace(e, place=next(iter(places)))
         out.append(e)
     return out

@@ -613,11 +613,17 @@ _DOC_READS: Final = re.compile(
 )
 
 
+def _named_right_after(mentions: Sequence[Mention], at: int) -> Mention | None:
+    """The first mention other than a pronoun starting within five characters after ``at``
+    ("according to the declaration of | the NATO summit")."""
+    return next((x for x in mentions if at <= x.start <= at + 5 and x.kind != "pronoun"), None)
+
+
 def _author_after(hit: re.Match[str], i: int, norm: str, mentions: list[list[Mention]]) -> Speaker | None:
-    after = [x for x in mentions[i] if x.start >= hit.end() and x.start - hit.end() <= 5 and x.kind != "pronoun"]
-    if not after:
+    author = _named_right_after(mentions[i], hit.end())
+    if author is None:
         return None
-    return _resolve(after[0], i, mentions, f'"{hit.group(0)} {norm[after[0].start : after[0].end]}"')
+    return _resolve(author, i, mentions, f'"{hit.group(0)} {norm[author.start : author.end]}"')
 
 
 def _credit_document_readings(
@@ -633,7 +639,9 @@ def _credit_document_readings(
         hit = _DOC_READS.search(norm)
         if hit is None:
             continue
-        prev = next((result[k] for k in range(i - 1, max(-1, i - 8), -1) if result[k] is not None), None)
+        prev = next(
+            (result[k] for k in range(i - 1, max(-1, i - LOOKBACK_SENTENCES), -1) if result[k] is not None), None
+        )
         if prev is not None:
             result[i] = Speaker(prev.name, prev.kind, prev.side, f'"{hit.group(0)}": {prev.cue}')
 
@@ -814,12 +822,10 @@ def _document_source(norm: str, at: int, i: int, mentions: list[list[Mention]]) 
     doc = _DOCUMENT_OF.match(norm, at)
     if doc is None:
         return None
-    after = [
-        x for x in mentions[i] if x.start >= doc.end() and x.start - doc.end() <= 5 and x.kind != "pronoun"
-    ]
-    if not after or after[0].kind == "media":
+    author = _named_right_after(mentions[i], doc.end())
+    if author is None or author.kind == "media":
         return None  # "according to a report by Reuters": the outlet reports someone else's position
-    return _resolve(after[0], i, mentions, f'"according to {norm[at : after[0].end]}"')
+    return _resolve(author, i, mentions, f'"according to {norm[at : author.end]}"')
 
 
 # "..., he said", "...,” Jens Stoltenberg said", "... - said the expert": a verb right after a

@@ -122,3 +122,24 @@ def test_speaker_key_merges_the_bodies_of_one_state_only() -> None:
     assert speaker_key("Dmitry Peskov", "a", states) == "dmitry peskov"  # people keep their own key
     assert speaker_key("Kremlin", "a") == "kremlin"  # without the map: the name itself
     assert speaker_key(None, "a", states) == "author@a"
+
+
+def test_an_articles_own_statements_are_scored_as_same_article_candidates() -> None:
+    # a scorer that joins only pairs within one article: the same speaker's second statement on the
+    # demand, a few sentences on and sharing no blocking key, joins the first; a later article's does not
+    scorer = linear_scorer(-5.0, {"same_article": 10.0})
+    index = MemoryIndex()
+    other = "Strike systems near our borders are a threat, he said."
+    items = [
+        (A, ("nato_expansion",), "ryabkov", False, ()),
+        ("Nothing.", (), "x", False, ()),
+        (other, ("nato_expansion",), "ryabkov", False, ()),
+    ]
+    fa, fo = fingerprint(A, ["nato_expansion"], "ryabkov"), fingerprint(other, ["nato_expansion"], "ryabkov")
+    assert not set(blocking_keys(fa, NOW)) & set(blocking_keys(fo, NOW))
+    first = assign_groups(items, index, NOW, 0.5, scorer)
+    assert first[0].is_new and not first[1].is_new and first[1].group_id == first[0].group_id
+    later = assign_groups([(other, ("nato_expansion",), "ryabkov", False, ())], index, NOW, 0.5, scorer)
+    assert later[0].is_new
+    assert pair_features(fo, fa, False, True)["same_article"] == 1.0
+    assert "same_article" not in pair_features(fo, fa, False)

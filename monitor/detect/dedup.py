@@ -12,7 +12,9 @@ least one key with probability 1-(1-J)^k, and a lookup reads only the keys of th
 previous ``REPEAT_WINDOW_WEEKS`` weeks, so its cost does not grow with the size of history.
 
 Statements in one article that continue the sentence before (labels taken from context, same
-speaker) join its group directly; the caller handles that with ``continues_previous``.
+speaker) join its group directly; the caller handles that with ``continues_previous``. Every
+earlier statement of the same article is a candidate too, whatever its blocking keys, marked as
+such: one speaker's statements on one demand in one article are mostly one occasion.
 
 Whether a candidate is a repeat is decided by a score: by default :func:`similarity` against a
 threshold; with a learned detector, a pairwise classifier over :func:`pair_features` (the same
@@ -26,7 +28,7 @@ import hashlib
 import math
 import re
 import struct
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Final, Protocol
@@ -496,13 +498,18 @@ def similarity(a: Fingerprint, b: Fingerprint) -> float:
     return max(lexical, CONCEPT_FACTOR * concept)
 
 
-# (new statement, known statement, the known one is the same speaker's sentence just before) -> score
-PairScorer = Callable[[Fingerprint, Fingerprint, bool], float]
+class PairScorer(Protocol):
+    """(new statement, known statement, the known one is the same speaker's sentence just before,
+    the known one is in the same article) -> score."""
+
+    def __call__(self, a: Fingerprint, b: Fingerprint, adjacent: bool, same_article: bool = False) -> float: ...
 
 
-def pair_features(a: Fingerprint, b: Fingerprint, adjacent: bool) -> dict[str, float]:
+def pair_features(a: Fingerprint, b: Fingerprint, adjacent: bool, same_article: bool = False) -> dict[str, float]:
     """What the pairwise repeat classifier sees of two statements of one speaker (empty when they
-    share no label: never a repeat)."""
+    share no label: never a repeat). ``same_article``: both are in one article, where one speaker's
+    statements on one demand are mostly one occasion (convention 6), far more often than across
+    articles."""
     shared = a.labels & b.labels
     if a.speaker != b.speaker or not shared:
         return {}
@@ -523,6 +530,11 @@ def pair_features(a: Fingerprint, b: Fingerprint, adjacent: bool) -> dict[str, f
     if adjacent:
         f["adjacent"] = 1.0
         f["adjacent*sim"] = f["sim"]
+    if same_article:
+        f["same_article"] = 1.0
+        f["same_article*sim"] = f["sim"]
+        if a.labels == b.labels:
+            f["same_article*same_labels"] = 1.0
     if a.speaker.startswith("author@"):
         f["narrative"] = 1.0
     small = min(len(a.stems), len(b.stems))
@@ -533,8 +545,8 @@ def pair_features(a: Fingerprint, b: Fingerprint, adjacent: bool) -> dict[str, f
 def linear_scorer(bias: float, weights: Mapping[str, float]) -> PairScorer:
     """A :data:`PairScorer` from a logistic model over :func:`pair_features` (0 when no label is shared)."""
 
-    def score(a: Fingerprint, b: Fingerprint, adjacent: bool) -> float:
-        f = pair_features(a, b, adjacent)
+    def score(a: Fingerprint, b: Fingerprint, adjacent: bool, same_article: bool = False) -> float:
+        f = pair_features(a, b, adjacent, same_article)
         if not f:
             return 0.0
         z = bias + sum(weights.get(k, 0.0) * v for k, v in f.items())
@@ -543,7 +555,7 @@ def linear_scorer(bias: float, weights: Mapping[str, float]) -> PairScorer:
     return score
 
 
-def _similarity_score(a: Fingerprint, b: Fingerprint, adjacent: bool) -> float:
+def _similarity_score(a: Fingerprint, b: Fingerprint, adjacent: bool, same_article: bool = False) -> float:
     return similarity(a, b) + (ADJACENT_BONUS if adjacent else 0.0)
 
 
@@ -588,13 +600,15 @@ def decide_group(
     candidates: Sequence[Candidate],
     threshold: float = DEFAULT_THRESHOLD,
     scorer: PairScorer | None = None,
+    same_article: Collection[int] = (),
 ) -> GroupDecision:
     """Join the best-scoring known statement's group when its score reaches ``threshold``, else open
-    a new group; ``scorer`` None = :func:`similarity`."""
+    a new group; ``scorer`` None = :func:`similarity`; ``same_article``: the ids of the candidates
+    that are in the new statement's own article."""
     score = scorer or _similarity_score
     best: tuple[float, Candidate] | None = None
     for cand in candidates:
-        sim = score(fp, cand.fingerprint, False)
+        sim = score(fp, cand.fingerprint, False, cand.statement_id in same_article)
         # ties go to the oldest statement, so the decision never depends on the database's row order
         if best is None or sim > best[0] or (sim == best[0] and cand.statement_id < best[1].statement_id):
             best = (sim, cand)
@@ -689,6 +703,7 @@ def assign_groups(
     score = scorer or _similarity_score
     out: list[Grouped] = []
     prev: tuple[Fingerprint, int, int] | None = None  # fingerprint, statement id, group id of sentence k-1
+    earlier: dict[int, Candidate] = {}  # this article's statements so far, by statement id
     headline: tuple[Fingerprint, int, int, int] | None = None  # ... and its position
     for k, (text, labels, spk, continues, concepts) in enumerate(items):
         if not labels:
@@ -699,10 +714,12 @@ def assign_groups(
         if prev is not None and (continues or enumerated) and (prev[0].speaker == spk or enumerated):
             decision, reason = GroupDecision(prev[2], prev[1], 1.0), "continues the previous sentence"
         else:
-            decision = decide_group(fp, index.candidates(fp, now), threshold, scorer)
+            found = {c.statement_id: c for c in index.candidates(fp, now)}
+            found.update(earlier)  # one article's statements are candidates whatever their blocking keys
+            decision = decide_group(fp, list(found.values()), threshold, scorer, earlier.keys())
             reason = f"similar to statement {decision.matched_statement_id}"
             if prev is not None and prev[0].speaker == spk:
-                adjacent = score(fp, prev[0], True)
+                adjacent = score(fp, prev[0], True, True)
                 if adjacent >= threshold and adjacent > decision.similarity:
                     decision, reason = (
                         GroupDecision(prev[2], prev[1], round(adjacent, 3)),
@@ -720,6 +737,7 @@ def assign_groups(
         is_new = decision.group_id is None
         reason = "new statement" if is_new else reason
         statement_id, group_id = index.add(fp, decision.group_id, now, k, decision, reason)
+        earlier[statement_id] = Candidate(statement_id, group_id, fp)
         out.append(
             Grouped(
                 k, statement_id, group_id, is_new, decision.matched_statement_id, decision.similarity, reason

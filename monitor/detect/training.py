@@ -346,7 +346,7 @@ def _repeat_examples(
     is paired with the same speaker's earlier statements and, marked adjacent, with the sentence
     just before it in its document. The author's narrative is left out (it opens no group)."""
     known = set(demands)
-    seen: dict[str, list[tuple[Fingerprint, str]]] = {}
+    seen: dict[str, list[tuple[Fingerprint, str, str]]] = {}  # speaker -> (fingerprint, cluster, document)
     xs: list[Features] = []
     ys: list[int] = []
     for d, ctx, gold in zip(docs, contexts, aligned, strict=True):
@@ -359,17 +359,20 @@ def _repeat_examples(
             concepts = _concepts(ctx, i, labels, g.speaker)
             fp = fingerprint(ctx.segments[i].text, labels, speaker_key(g.speaker, d.doc, states), concepts)
             if prev is not None:
-                f = pair_features(fp, prev[0], True)
+                f = pair_features(fp, prev[0], True, True)
                 if f:
                     xs.append(f)
                     ys.append(int(prev[1] == g.cluster))
             earlier = seen.setdefault(fp.speaker, [])
-            for other, cluster in earlier[-REPEAT_CANDIDATES:]:
-                f = pair_features(fp, other, False)
+            # detection sees every earlier statement of the article, and other articles' through blocking keys
+            own = [(o, c, True) for o, c, doc in earlier if doc == d.doc]
+            others = [(o, c, False) for o, c, doc in earlier if doc != d.doc][-REPEAT_CANDIDATES:]
+            for other, cluster, same_article in others + own:
+                f = pair_features(fp, other, False, same_article)
                 if f:
                     xs.append(f)
                     ys.append(int(cluster == g.cluster))
-            earlier.append((fp, g.cluster))
+            earlier.append((fp, g.cluster, d.doc))
             prev = (fp, g.cluster)
     return xs, ys
 

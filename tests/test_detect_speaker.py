@@ -320,3 +320,52 @@ def test_an_outlets_report_is_no_document_source() -> None:
     segs = segment_text("According to a report by Reuters, NATO will not expand.")
     found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[0]
     assert found is None or found.name != "Reuters"
+
+
+OWN_SPEAKER_OVER_OUTLET = {
+    "and-said": (
+        "The Kremlin on Tuesday branded Finland's NATO membership an \"assault on our security\" and said "
+        "it would take countermeasures.",
+        "Kremlin",
+    ),
+    "and-reiterated": (
+        "Ukrainian President Volodymyr Zelenskyy welcomed Stoltenberg's support and reiterated that Ukraine "
+        "hopes to be invited.",
+        "Volodymyr Zelensky",
+    ),
+    "outlet-reported": (
+        "Boris Pistorius visited Vilnius.\nHe said that facilities would first be built, state-run Deutsche "
+        "Welle (DW) reported.",
+        "Boris Pistorius",
+    ),
+    "according-to-outlet": (
+        "Ukrainian President Volodymyr Zelensky said Ukraine is prepared to discuss a neutral status, "
+        "according to Reuters.",
+        "Volodymyr Zelensky",
+    ),
+    "po-ego-slovam": (
+        "Генсек НАТО Йенс Столтенберг выступил в Брюсселе.\nПо его словам, только Украина и страны НАТО "
+        "могут решать, станет ли она членом альянса.",
+        "Jens Stoltenberg",
+    ),
+    "top-diplomat": (
+        "According to the Russian top diplomat, the drafts submitted to the US and NATO are a package.",
+        "Sergey Lavrov",
+    ),
+}
+
+
+@pytest.mark.parametrize("text, name", OWN_SPEAKER_OVER_OUTLET.values(), ids=OWN_SPEAKER_OVER_OUTLET)
+def test_the_speaker_is_the_clauses_subject_not_the_outlet_or_the_nearest_name(text: str, name: str) -> None:
+    segs = segment_text(text)
+    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[-1]
+    assert found is not None and found.name == name
+
+
+def test_an_outlets_summary_of_two_sides_stays_the_outlets() -> None:
+    # no person is attributed: the outlet summarises both sides; neither country is its speaker
+    segs = segment_text(
+        "Russia wants NATO to abandon expansion, but Washington refuses to discuss Ukraine without Kyiv, reports BBC."
+    )
+    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[0]
+    assert found is not None and found.name == "BBC"

@@ -9,7 +9,9 @@ Order of evidence for a sentence:
    "..., X said.", inverted "..., said X", "X: ..."; the subject is the nearest person before the
    verb (else the nearest institution/country), resolved through known actors, pronouns
    ("he" -> nearest preceding person of that gender) and roles ("the diplomat" -> nearest
-   preceding person with that role);
+   preceding person with that role); a verb after "and" ("The Kremlin branded it ... and said")
+   shares the subject of the speech verb before it, and a media outlet ("..., DW reported",
+   "according to Reuters") yields to a person the same sentence attributes;
 2. the attribution of the quotation the sentence is part of (found before or after it);
 3. interview style: a sentence opening with a dash continues the last speaker of its paragraph;
 4. a document speaks for the body that issued it ("according to the final declaration of the
@@ -91,6 +93,8 @@ _SPEECH_VERBS: Final = (
 )
 _VERB_RE: Final = re.compile(rf"(?<!\w)(?:{_SPEECH_VERBS})(?!\w)")
 _ACCORDING_RE: Final = re.compile(r"(?<!\w)(?:according to|по словам|по мнению|по данным)\s+")
+_ACCORDING_PRONOUN: Final = re.compile(r"(?<!\w)(?:according to (?:him|her)|по (?:его|её|ее) (?:словам|мнению))(?!\w)")
+_AND_BEFORE: Final = re.compile(r"(?<!\w)(?:and|и)\s+(?:(?:also|then|later|further|has|have|had)\s+)?$")
 _PRONOUN_RE: Final = re.compile(r"(?<!\w)(he|she|they|him|her|его|он|она|они|её|ее)(?!\w)")
 _GENERIC_ROLES: Final = (
     "diplomat",
@@ -759,13 +763,24 @@ def _own_attribution(
     seg = segments[i]
     norm = normalise(seg.text[:2_000])
     outside = _outside_quotes(norm, quote[0])
+    # a media outlet yields to a person the sentence attributes ("He said ..., DW reported"), not to
+    # the bodies of its own summary ("Russia wants ..., but Washington refuses ..., reports BBC")
+    outlet: Speaker | None = None
+    for m in _ACCORDING_PRONOUN.finditer(norm):
+        pronoun = next((x for x in mentions[i] if x.kind == "pronoun" and m.start() <= x.start < m.end()), None)
+        if outside[m.start()] and pronoun is not None:
+            found = _resolve(pronoun, i, mentions, f'"{m.group(0)}"')
+            if found is not None:
+                return found
     for m in _ACCORDING_RE.finditer(norm):
         if outside[m.start()]:
             after = [x for x in mentions[i] if x.start >= m.end() and x.start - m.end() <= 5]
             if after:
-                return _resolve(
-                    after[0], i, mentions, f'"according to {norm[after[0].start : after[0].end]}"'
-                )
+                found = _resolve(after[0], i, mentions, f'"according to {norm[after[0].start : after[0].end]}"')
+                if found is None or found.kind != "media":
+                    return found
+                outlet = outlet or found
+                continue
             group = _GROUP_NOUN.match(norm, m.end())
             if group:
                 return Speaker(group.group(0).strip(), "group", "neutral", "according to")
@@ -783,6 +798,13 @@ def _own_attribution(
         if author is not None:
             return author
     verbs = [v for v in _VERB_RE.finditer(norm) if _is_verb(norm, v)]
+    # "The Kremlin branded it an assault ... and said ...": a verb after "and" shares the subject of
+    # the speech verb before it, not the nearest name
+    verbs = [
+        v
+        for k, v in enumerate(verbs)
+        if not (_AND_BEFORE.search(norm[max(0, v.start() - 30) : v.start()]) and any(outside[u.start()] for u in verbs[:k]))
+    ]
     trailing = [
         v
         for v in verbs
@@ -793,8 +815,12 @@ def _own_attribution(
     ordered = trailing[::-1] + [v for v in verbs if outside[v.start()] and v not in trailing]
     for v in ordered:
         found = _subject(v, i, norm, mentions)
-        if found is not None:
+        if found is not None and found.kind == "media":
+            outlet = outlet or found  # "He said ..., state-run Deutsche Welle reported": he speaks
+        elif found is not None and (outlet is None or found.kind == "person"):
             return found
+    if outlet is not None:
+        return outlet
     lead = [x for x in mentions[i] if x.start < 50 and x.kind not in ("pronoun", "role")]
     if lead and _COLON_AFTER.match(norm, lead[0].end):
         return _resolve(lead[0], i, mentions, f'"{norm[lead[0].start : lead[0].end]}: ..." (heading or turn)')
@@ -871,7 +897,9 @@ _NOT_VERB_BEFORE: Final = frozenset(
 
 
 def _is_verb(norm: str, v: re.Match[str]) -> bool:
-    """ "states" in "United States", "demands" in "Russia's demands" are nouns."""
+    """ "states" in "United States", "demands" in "Russia's demands", "state" in "state-run" are no verbs."""
+    if norm.startswith("-", v.end()):
+        return False
     prev = norm[max(0, v.start() - 30) : v.start()].split()
     if not prev:
         return True

@@ -369,3 +369,42 @@ def test_an_outlets_summary_of_two_sides_stays_the_outlets() -> None:
     )
     found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[0]
     assert found is not None and found.name == "BBC"
+
+
+SUBJECTS = {
+    "state-and-body": ("The United States and NATO have said the demands are non-starters.", "United States"),
+    "suggested": ("Moscow has suggested that the member states of NATO refrain from expansion.", "Russia"),
+    "pushing-to": ("Kyiv is pushing to be swiftly allowed into the alliance.", "Ukraine"),
+    "is-demanding": ("Russia is demanding a veto on any of these countries joining NATO.", "Russia"),
+}
+
+
+@pytest.mark.parametrize("text, name", SUBJECTS.values(), ids=SUBJECTS)
+def test_the_subject_of_the_speech_act_speaks(text: str, name: str) -> None:
+    segs = segment_text(text)
+    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[0]
+    assert found is not None and found.name == name
+
+
+NO_SPEECH_ACT = {
+    "passive": "Guarantees that Ukraine and Georgia will never be admitted to NATO are imperative.",
+    "baltic-states": "In 2017, NATO had already deployed multinational teams to the Baltic states and Poland.",
+    "noun-pledge": "Joining NATO places Finland under Article Five, the collective defence pledge of the alliance.",
+}
+
+
+@pytest.mark.parametrize("text", NO_SPEECH_ACT.values(), ids=NO_SPEECH_ACT)
+def test_a_passive_or_a_noun_is_no_speech_act(text: str) -> None:
+    segs = segment_text(text)
+    assert sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[0] is None
+
+
+def test_first_person_speech_is_not_relayed_over_narrative() -> None:
+    text = (
+        "Jens Stoltenberg said that NATO would decide. And we all agree on this. "
+        "The meeting ended late. Our borders must be safe."
+    )
+    segs = segment_text(text)
+    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))
+    assert found[1] is not None and found[1].name == "Jens Stoltenberg"
+    assert found[3] is None

@@ -85,7 +85,7 @@ _SPEECH_VERBS: Final = (
     r"|condemn(?:s|ed)?|critici[sz](?:e|es|ed)|slam(?:s|med)?|dismiss(?:es|ed)?|welcom(?:e|es|ed)|accus(?:e|es|ed)"
     r"|decr(?:y|ies|ied)|denounc(?:e|es|ed)|brand(?:s|ed)|hail(?:s|ed)|blast(?:s|ed)|vow(?:s|ed)"
     r"|pledg(?:e|es|ed)|promis(?:e|es|ed)|threaten(?:s|ed)?|caution(?:s|ed)|question(?:s|ed)|assert(?:s|ed|ing)?"
-    r"|mention(?:s|ed)|cit(?:e|es|ed)|signal(?:s|ed|led)|predict(?:s|ed)"
+    r"|mention(?:s|ed)|cit(?:e|es|ed)|signal(?:s|ed|led)|predict(?:s|ed)|suggest(?:s|ed)?|push(?:es|ed|ing)? (?:for|to)"
     r"|сказал\w*|заяв\w*|отметил\w*|подчеркну\w*|подчеркива\w*|сообщил\w*|добавил\w*|считает|требу\w*"
     r"|настаива\w*|пояснил\w*|уверен\w*|выступа\w* против|возража\w*|предупред\w*|напомина\w*|напомнил\w*"
     r"|назвал\w*|указал\w*|констатировал\w*|признал\w*|ответил\w*|оценил\w*|убежден\w*"
@@ -752,7 +752,10 @@ def _continue_in_first_person(segments: Sequence[Segment], result: list[Speaker 
         for k in (i - 1, i - 2):
             prev = result[k] if k >= 0 else None
             if prev is not None:
-                if prev.kind in ("person", "institution") and segments[i].line - segments[k].line <= 1:
+                # over a sentence of narrative, only from the attributed sentence itself, not from a
+                # sentence that was itself going on in the first person
+                relayed = k < i - 1 and prev.cue.startswith("first person")
+                if prev.kind in ("person", "institution") and segments[i].line - segments[k].line <= 1 and not relayed:
                     result[i] = Speaker(prev.name, prev.kind, prev.side, f"first person, going on from: {prev.cue}")
                 break
 
@@ -869,8 +872,15 @@ _AUX_TAIL: Final = re.compile(r"(?:\s+(?:has|have|had|was|were|also|then|again))
 _THAT_AFTER: Final = re.compile(r"\s+(?:\w+\s+)?(?:that|what|how|why|whether|что|как)\b")
 _COLON_AFTER: Final = re.compile(r"\s*(?:\([^)]{0,60}\))?\s*:")
 _COLON_QUOTE: Final = re.compile(r":\s*[\"“«„]")
+_STATES_VERB: Final = re.compile(r"\s*(?::|\s(?:that|in|clearly|explicitly|the)\b)")
+_PASSIVE_BEFORE: Final = frozenset(["be", "been", "being", "is", "are", "was", "were"])
 _NOT_VERB_BEFORE: Final = frozenset(
     [
+        "written",
+        "collective",
+        "defence",
+        "defense",
+        "formal",
         "the",
         "a",
         "an",
@@ -901,9 +911,13 @@ def _is_verb(norm: str, v: re.Match[str]) -> bool:
     if norm.startswith("-", v.end()):
         return False
     prev = norm[max(0, v.start() - 30) : v.start()].split()
+    if v.group() in ("state", "states") and not _STATES_VERB.match(norm, v.end()):
+        return bool(prev) and prev[-1].endswith((",", '"', "”", "»", "'"))  # "Baltic states": a noun
     if not prev:
         return True
     last = prev[-1].strip(",;:")
+    if last in _PASSIVE_BEFORE and v.group().endswith(("ed", "id", "ld", "de")):
+        return False  # "will never be admitted to NATO" (not "is demanding"): the subject says nothing
     if last == "united" or last in _NOT_VERB_BEFORE or last.endswith("'s") or last.isdigit():
         return False
     return not (
@@ -954,11 +968,15 @@ _CLAUSE_VERB: Final = re.compile(
 
 
 def _coordinated(chosen: Mention, cands: list[Mention], norm: str) -> Mention:
-    """ "Helsinki and Stockholm stated": two coordinated countries speak together."""
+    """ "Helsinki and Stockholm stated": two coordinated countries speak together; "the U.S. and NATO
+    have said": a state and a body, the first named speaks (convention 5, the main subject)."""
     prev = [x for x in cands if x.end <= chosen.start]
-    if prev and chosen.kind == "country" and prev[-1].kind == "country":
+    bodies = ("country", "institution")
+    if prev and chosen.kind in bodies and prev[-1].kind in bodies:
         between = norm[prev[-1].end : chosen.start].strip()
-        if between in ("and", "и"):
+        if between in ("and", "и") and "institution" in (chosen.kind, prev[-1].kind):
+            return prev[-1]
+        if between in ("and", "и") and chosen.kind == prev[-1].kind == "country":
             return Mention(
                 chosen.segment,
                 prev[-1].start,

@@ -260,6 +260,12 @@ SPEECH_ACTS = {
     "suggested": ("Moscow has suggested that the member states of NATO refrain from expansion.", "Russia"),
     "pushing-to": ("Kyiv is pushing to be swiftly allowed into the alliance.", "Ukraine"),
     "is-demanding": ("Russia is demanding a veto on any of these countries joining NATO.", "Russia"),
+    "characterized": ("Orban, who has voiced support for the bid, characterized the issue as a technicality.", "Viktor Orban"),
+    "ask": ("Baltics ask NATO to increase military presence to contain Russia", "Baltic states"),
+    "inverted-after-adverbials": (
+        "Договориться о нерасширении НАТО не удалось, заявил по итогам переговоров замглавы МИД Сергей Рябков.",
+        "Sergei Ryabkov",
+    ),
 }
 
 
@@ -398,3 +404,24 @@ def test_first_person_speech_is_not_relayed_over_narrative() -> None:
     found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))
     assert found[1] is not None and found[1].name == "Jens Stoltenberg"
     assert found[3] is None
+
+
+def test_it_opening_a_sentence_is_the_state_named_before() -> None:
+    text = (
+        "At the same time, Russia is building up its forces on the border with Ukraine.\n"
+        "It demands that NATO not deploy troops in the eastern countries of the alliance."
+    )
+    segs = segment_text(text)
+    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[1]
+    assert found is not None and found.name == "Russia"
+
+
+def test_it_after_a_quotation_is_the_document_not_the_state_named_before() -> None:
+    text = (
+        'Ukraine is on an "irreversible path" to joining NATO, according to the final declaration of the NATO summit.\n'
+        '"We will support Ukraine on its path to NATO membership," it says.'
+    )
+    segs = segment_text(text)
+    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))
+    assert found[0] is not None and found[0].name == "NATO"
+    assert found[1] is None or found[1].name == "NATO"

@@ -11,7 +11,9 @@ Order of evidence for a sentence:
    ("he" -> nearest preceding person of that gender) and roles ("the diplomat" -> nearest
    preceding person with that role); a verb after "and" ("The Kremlin branded it ... and said")
    shares the subject of the speech verb before it, and a media outlet ("..., DW reported",
-   "according to Reuters") yields to a person the same sentence attributes;
+   "according to Reuters") yields to a person the same sentence attributes; an inverted subject
+   may follow adverbials when it closes the clause ("..., заявил по итогам переговоров Рябков");
+   "It" opening a sentence before a speech verb is the state or body named just before;
 2. the attribution of the quotation the sentence is part of (found before or after it);
 3. interview style: a sentence opening with a dash continues the last speaker of its paragraph;
 4. a document speaks for the body that issued it ("according to the final declaration of the
@@ -86,6 +88,7 @@ _SPEECH_VERBS: Final = (
     r"|decr(?:y|ies|ied)|denounc(?:e|es|ed)|brand(?:s|ed)|hail(?:s|ed)|blast(?:s|ed)|vow(?:s|ed)"
     r"|pledg(?:e|es|ed)|promis(?:e|es|ed)|threaten(?:s|ed)?|caution(?:s|ed)|question(?:s|ed)|assert(?:s|ed|ing)?"
     r"|mention(?:s|ed)|cit(?:e|es|ed)|signal(?:s|ed|led)|predict(?:s|ed)|suggest(?:s|ed)?|push(?:es|ed|ing)? (?:for|to)"
+    r"|characteri[sz](?:e|es|ed)|recommend(?:s|ed)?|downplay(?:s|ed)|voic(?:e|es|ed)|ask(?:s|ed)?"
     r"|сказал\w*|заяв\w*|отметил\w*|подчеркну\w*|подчеркива\w*|сообщил\w*|добавил\w*|считает|требу\w*"
     r"|настаива\w*|пояснил\w*|уверен\w*|выступа\w* против|возража\w*|предупред\w*|напомина\w*|напомнил\w*"
     r"|назвал\w*|указал\w*|констатировал\w*|признал\w*|ответил\w*|оценил\w*|убежден\w*"
@@ -937,6 +940,16 @@ def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]])
     inverted = not _THAT_AFTER.match(norm, v.end())
     if inverted and (not before or before.endswith((",", '"', "-", "'", "–", "—"))):
         after = [x for x in mentions[i] if x.start >= v.end() and x.start - v.end() <= 6]
+        if not after:
+            # "..., заявил по итогам переговоров замглавы МИД Рябков": adverbials before the subject
+            after = [
+                x
+                for x in mentions[i]
+                if x.start >= v.end()
+                and x.start - v.end() <= INVERTED_REACH
+                and not _CLAUSE_BREAK.search(norm, v.end(), x.start)
+                and _CLAUSE_END.match(norm, x.end)  # the subject closes the clause
+            ][:1]
         # "Lavrov, in separate comments, said Moscow is taking ...": Moscow opens the reported clause
         if after and not _CLAUSE_VERB.match(norm, after[0].end):
             return _resolve(after[0], i, mentions, f'"{verb} {norm[after[0].start : after[0].end]}"')
@@ -951,6 +964,9 @@ def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]])
         and not _inside_quote_before(norm, x.start, v.start())
     ]
     cands = [x for x in cands if x.kind != "pronoun" or x.name in _MALE | _FEMALE | {"they", "они"}]
+    if not cands and _IT_BEFORE.fullmatch(before):
+        body = _body_before(i, mentions)  # "It demands that NATO ...": the state or body just named
+        return _as_speaker(body, f'"it ... {verb}" -> nearest state or body') if body else None
     if not cands:
         return None
     people = [x for x in cands if x.kind in ("person", "role", "pronoun")]
@@ -961,6 +977,11 @@ def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]])
     return _resolve(chosen, i, mentions, f'"{norm[chosen.start : chosen.end]} ... {verb}"')
 
 
+INVERTED_REACH: Final = 60  # characters between an inverted verb and its subject
+_CLAUSE_BREAK: Final = re.compile(r"[,.;:!?\"“”«»()]|(?<!\w)(?:that|что|и|and)(?!\w)")
+_CLAUSE_END: Final = re.compile(r"\s*(?:\([^)]{0,40}\))?\s*(?:[,.;:!?…]|$)")
+# "It demands that ...", opening the sentence (not '..." it says', where "it" is the document quoted)
+_IT_BEFORE: Final = re.compile(r"\W*it(?:\s+(?:also|has|had|then|again|now))?\s*")
 _CLAUSE_VERB: Final = re.compile(
     r"\s+(?:is|are|was|were|will|would|has|have|had|must|should|can|could|may|might|does|did|do"
     r"|wants?|needs?|intends?|plans?)\b"
@@ -1026,6 +1047,16 @@ def _resolve(m: Mention, i: int, mentions: list[list[Mention]], cue: str) -> Spe
             )
         return None
     return _as_speaker(m, cue)
+
+
+def _body_before(i: int, mentions: list[list[Mention]]) -> Mention | None:
+    """The state or body "it" refers to: the first named (the subject, mostly) in the nearest of the
+    two sentences before ``i`` that names one."""
+    for j in range(i - 1, max(-1, i - 3), -1):
+        bodies = [x for x in mentions[j] if x.kind in ("country", "institution")]
+        if bodies:
+            return bodies[0]
+    return None
 
 
 def _as_speaker(m: Mention, cue: str) -> Speaker:

@@ -425,3 +425,33 @@ def test_it_after_a_quotation_is_the_document_not_the_state_named_before() -> No
     found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))
     assert found[0] is not None and found[0].name == "NATO"
     assert found[1] is None or found[1].name == "NATO"
+
+
+def test_a_cased_spelling_matches_only_with_its_letter_case() -> None:
+    actors = shipped_resources().actors
+    segs = segment_text("NATO's doors to remain open, US says in response to Russian proposals")
+    found = sp.find_speakers(segs, actors, quote_states(segs))[0]
+    assert found is not None and found.name == "United States"
+    seg = segment_text("Let us say that NATO will decide.")[0]
+    assert "United States" not in {m.name for m in sp.find_mentions(seg, actors)}
+
+
+def test_cased_spellings_are_validated() -> None:
+    with pytest.raises(ConfigError, match="cased"):
+        load_actors([{"name": "United States", "kind": "country", "cased": "US"}], "test")
+    (us,) = load_actors([{"name": "United States", "kind": "country", "cased": ["US"]}], "test")
+    assert us.cased == ("US",)
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Guarantees of Ukraine's non-admission to NATO imperative to Russia - Ryabkov", "Sergei Ryabkov"),
+        ("Finland's entry undermines security – Russian Deputy Foreign Minister Alexander Grushko", "Alexander Grushko"),
+        ("Talks with Russia - and NATO", None),
+    ],
+)
+def test_a_name_after_a_closing_dash_is_the_headlines_source(text: str, name: str | None) -> None:
+    segs = segment_text(text)
+    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[0]
+    assert (found.name if found else None) == name

@@ -57,7 +57,7 @@ _LANG_RE: Final = re.compile(r"^[a-z]{2}$")
 _DEMAND_KEYS: Final = frozenset({"name", "description", "threshold", "examples", "cues", "title"})
 _CUE_KEYS: Final = frozenset({"name", "weight", "terms", "near", "window"})
 _ACTOR_KEYS: Final = frozenset(
-    {"name", "kind", "aliases", "roles", "side", "gender", "affiliation", "state", "in_office"}
+    {"name", "kind", "aliases", "roles", "side", "gender", "affiliation", "state", "in_office", "cased"}
 )
 
 # One-to-one character folding: offsets in the normalised text equal offsets in the original.
@@ -138,6 +138,8 @@ class Actor:
     # terms in which the actor holds its roles: (first day, day the term ended or None = open);
     # empty = not known, the roles are held at any date
     in_office: tuple[tuple[date, date | None], ...] = ()
+    # spellings matched only as written, letter case included ("US", not the pronoun "us")
+    cased: tuple[str, ...] = ()
 
     def holds_office_on(self, day: date) -> bool:
         """Whether the actor held its roles on ``day`` (always, when no term is listed)."""
@@ -382,7 +384,7 @@ def _load_actor(item: Mapping[str, Any], at: str, problems: list[str]) -> Actor 
     gender = item.get("gender", "")
     if gender not in ("", "m", "f"):
         problems.append(f"{at}.gender: must be 'm', 'f' or empty")
-    for key in ("aliases", "roles"):
+    for key in ("aliases", "roles", "cased"):
         if not _is_str_list(item.get(key, [])):
             problems.append(f"{at}.{key}: must be a list of strings")
     state = item.get("state", "")
@@ -393,7 +395,8 @@ def _load_actor(item: Mapping[str, Any], at: str, problems: list[str]) -> Actor 
         return None
     aliases = _unique(normalise(a).strip() for a in (str(name), *item.get("aliases", [])))
     roles = _unique(normalise(r).strip() for r in item.get("roles", []))
-    return Actor(str(name), str(kind), aliases, roles, str(side), str(gender), str(state), terms)
+    cased = _unique(str(c).strip() for c in item.get("cased", []) if str(c).strip())
+    return Actor(str(name), str(kind), aliases, roles, str(side), str(gender), str(state), terms, cased)
 
 
 _TERM_HELP: Final = (

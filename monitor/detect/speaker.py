@@ -13,7 +13,8 @@ Order of evidence for a sentence:
    shares the subject of the speech verb before it, and a media outlet ("..., DW reported",
    "according to Reuters") yields to a person the same sentence attributes; an inverted subject
    may follow adverbials when it closes the clause ("..., заявил по итогам переговоров Рябков");
-   "It" opening a sentence before a speech verb is the state or body named just before;
+   "It" opening a sentence before a speech verb is the state or body named just before; a name
+   after a closing dash is a headline's source ("... imperative to Russia - Ryabkov");
 2. the attribution of the quotation the sentence is part of (found before or after it);
 3. interview style: a sentence opening with a dash continues the last speaker of its paragraph;
 4. a document speaks for the body that issued it ("according to the final declaration of the
@@ -299,6 +300,7 @@ class _ActorIndex:
     # actors with no anchors or one shorter than three letters are always tried
     anchor_grams: dict[str, frozenset[int]] = field(default_factory=dict)
     always: frozenset[int] = frozenset()
+    cased: tuple[tuple[Actor, re.Pattern[str]], ...] = ()  # spellings matched with their letter case
 
     def candidates(self, norm: str) -> list[int]:
         """Positions in ``patterns`` of the actors whose anchors may occur in ``norm``, in order."""
@@ -346,6 +348,9 @@ def _index(actors: Sequence[Actor]) -> _ActorIndex:
             always.add(k)
         for a in anchors:
             grams.setdefault(a[:3], set()).add(k)
+    cased = tuple(
+        (a, re.compile(r"(?<!\w)(?:" + "|".join(re.escape(c) for c in a.cased) + r")(?!\w)")) for a in actors if a.cased
+    )
     return _ActorIndex(
         tuple(actors),
         patterns,
@@ -354,6 +359,7 @@ def _index(actors: Sequence[Actor]) -> _ActorIndex:
         qualifiers,
         {g: frozenset(ks) for g, ks in grams.items()},
         frozenset(always),
+        cased,
     )
 
 
@@ -464,6 +470,12 @@ def _known_and_group_mentions(segment: int, text: str, norm: str, index: _ActorI
         if anchors and not any(map(norm.__contains__, anchors)):
             continue
         for m in pattern.finditer(norm):
+            mention = Mention(
+                segment, *m.span(), actor.kind, actor.name, actor.side, actor.gender, actor.roles, known=True
+            )
+            found.append((m.start() - m.end(), 0, k, mention))
+    for k, (actor, pattern) in enumerate(index.cased, len(index.patterns)):
+        for m in pattern.finditer(text):
             mention = Mention(
                 segment, *m.span(), actor.kind, actor.name, actor.side, actor.gender, actor.roles, known=True
             )
@@ -830,6 +842,10 @@ def _own_attribution(
     lead = [x for x in mentions[i] if x.start < 50 and x.kind not in ("pronoun", "role")]
     if lead and _COLON_AFTER.match(norm, lead[0].end):
         return _resolve(lead[0], i, mentions, f'"{norm[lead[0].start : lead[0].end]}: ..." (heading or turn)')
+    tail = [x for x in mentions[i] if x.kind in ("person", "role", "institution", "country", "group")]
+    if tail and _DASH_BEFORE.search(norm, 0, tail[-1].start) and _CLAUSE_END.fullmatch(norm, tail[-1].end):
+        # an agency headline: "Guarantees of non-admission to NATO imperative to Russia - Ryabkov"
+        return _resolve(tail[-1], i, mentions, f'"... - {norm[tail[-1].start : tail[-1].end]}" (headline source)')
     colon = _COLON_QUOTE.search(norm)
     if colon:
         cands = [
@@ -979,6 +995,9 @@ def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]])
 
 INVERTED_REACH: Final = 60  # characters between an inverted verb and its subject
 _CLAUSE_BREAK: Final = re.compile(r"[,.;:!?\"“”«»()]|(?<!\w)(?:that|что|и|and)(?!\w)")
+_DASH_BEFORE: Final = re.compile(
+    r"\w[\"”»']?\s+[-–—]\s+(?:(?!(?:and|or|with|to|in|on|for|by|from|than|as|not|no|и|с|в|на|для|не)\s)[\w.'’-]+\s+){0,4}$"
+)
 _CLAUSE_END: Final = re.compile(r"\s*(?:\([^)]{0,40}\))?\s*(?:[,.;:!?…]|$)")
 # "It demands that ...", opening the sentence (not '..." it says', where "it" is the document quoted)
 _IT_BEFORE: Final = re.compile(r"\W*it(?:\s+(?:also|has|had|then|again|now))?\s*")

@@ -262,6 +262,15 @@ SPEECH_ACTS = {
     "is-demanding": ("Russia is demanding a veto on any of these countries joining NATO.", "Russia"),
     "characterized": ("Orban, who has voiced support for the bid, characterized the issue as a technicality.", "Viktor Orban"),
     "ask": ("Baltics ask NATO to increase military presence to contain Russia", "Baltic states"),
+    "verb-inside-an-opening-quotation": (
+        "Discussing the complaints of President Vladimir Putin, Secretary Blinken pointed out that “everything "
+        "president Putin says he wants to prevent, he’s actually been provoking.”",
+        "Antony Blinken",
+    ),
+    "called-on-its-object": (
+        "In the second document, Moscow, among other things, called on Washington not to deploy weapons.",
+        "Russia",
+    ),
     "inverted-after-adverbials": (
         "Договориться о нерасширении НАТО не удалось, заявил по итогам переговоров замглавы МИД Сергей Рябков.",
         "Sergei Ryabkov",
@@ -455,3 +464,9 @@ def test_a_name_after_a_closing_dash_is_the_headlines_source(text: str, name: st
     segs = segment_text(text)
     found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[0]
     assert (found.name if found else None) == name
+
+
+@pytest.mark.parametrize("text", ["NATO is vigilant in the Baltic Sea region.", "The launch at the Plesetsk Cosmodrome went well."])
+def test_places_are_no_persons_names(text: str) -> None:
+    seg = segment_text(text)[0]
+    assert not [m for m in sp.find_mentions(seg, shipped_resources().actors) if m.kind == "person"]

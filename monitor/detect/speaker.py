@@ -126,6 +126,35 @@ _NAME_RE: Final = re.compile(r"(?<!\w)([A-ZА-ЯЁ][a-zа-яё'’-]+(?:\s+[A-Z�
 MAX_NAME_WORDS: Final = 3
 _NOT_NAME: Final = frozenset(
     [
+        # places, bodies and events are never a person's name ("the Baltic Sea region")
+        "sea",
+        "ocean",
+        "region",
+        "river",
+        "peninsula",
+        "strait",
+        "gulf",
+        "bay",
+        "lake",
+        "island",
+        "islands",
+        "mountains",
+        "district",
+        "oblast",
+        "province",
+        "airport",
+        "cosmodrome",
+        "war",
+        "forum",
+        "base",
+        "forces",
+        "force",
+        "alliance",
+        "committee",
+        "assembly",
+        "parliament",
+        "times",
+        "press",
         "the",
         "on",
         "in",
@@ -829,6 +858,10 @@ def _own_attribution(
         if (_ATTRIBUTION_POSITION if outside[v.start()] else _AFTER_QUOTE).search(
             norm[max(0, v.start() - 60) : v.start()]
         )
+        # "..., Lavrov said on Tuesday.", not "..., all of which Putin says he does not want"
+        and _SHORT_TAIL.match(norm, v.end())
+        # '“everything president Putin says ...': a quotation opening, not one closing before the verb
+        and (outside[v.start()] or not _opens_quote_before(seg.text, v.start()))
     ]
     ordered = trailing[::-1] + [v for v in verbs if outside[v.start()] and v not in trailing]
     for v in ordered:
@@ -944,6 +977,13 @@ def _is_verb(norm: str, v: re.Match[str]) -> bool:
     )
 
 
+def _opens_quote_before(text: str, at: int) -> bool:
+    """Whether the last quotation mark in the 60 characters before ``at`` opens a quotation."""
+    window = text[max(0, at - 60) : at]
+    marks = [c for c in window if c in _QUOTE_CHARS]
+    return bool(marks) and marks[-1] in "“«„"
+
+
 def _group_after(text: str, at: int) -> str:
     words = re.findall(r"[\w'-]+", text[at : at + 40])
     return " ".join(words[:2]) if words else "unknown"
@@ -953,7 +993,9 @@ def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]])
     """The speaker of verb ``v``: inverted after a quote/comma/dash, else the nearest subject before it."""
     verb = v.group()
     before = _AUX_TAIL.sub("", norm[: v.start()]).rstrip()
-    inverted = not _THAT_AFTER.match(norm, v.end())
+    # "..., called on Washington not to deploy": the name after such a verb is its object, never an
+    # inverted subject
+    inverted = not _THAT_AFTER.match(norm, v.end()) and not _OBJECT_VERB.fullmatch(verb)
     if inverted and (not before or before.endswith((",", '"', "-", "'", "–", "—"))):
         after = [x for x in mentions[i] if x.start >= v.end() and x.start - v.end() <= 6]
         if not after:
@@ -993,6 +1035,16 @@ def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]])
     return _resolve(chosen, i, mentions, f'"{norm[chosen.start : chosen.end]} ... {verb}"')
 
 
+_OBJECT_VERB: Final = re.compile(
+    r"t(?:ell|ells|old)|call(?:s|ed)|urg(?:e|es|ed)|ask(?:s|ed)?|accus(?:e|es|ed)|critici[sz](?:e|es|ed)"
+    r"|condemn(?:s|ed)?|welcom(?:e|es|ed)|reject(?:s|ed)|offer(?:s|ed)|promis(?:e|es|ed)|inform(?:s|ed)"
+    r"|assur(?:e|es|ed)|brand(?:s|ed)|hail(?:s|ed)|slam(?:s|med)?|blast(?:s|ed)|dismiss(?:es|ed)?"
+    r"|deliver(?:s|ed)|recommend(?:s|ed)?|cit(?:e|es|ed)|question(?:s|ed)|decr(?:y|ies|ied)"
+    r"|denounc(?:e|es|ed)|support(?:s|ed)|oppos(?:e|es|ed)|expect(?:s|ed)|propos(?:e|es|ed)|nam(?:es|ed)"
+    r"|describ(?:e|es|ed)|identif(?:y|ies|ied)|rebuff(?:s|ed)|characteri[sz](?:e|es|ed)|downplay(?:s|ed)"
+    r"|threaten(?:s|ed)?|refus(?:e|es|ed)|issu(?:e|es|ed)|voic(?:e|es|ed)"
+)
+_SHORT_TAIL: Final = re.compile(r"(?:\s+[^\s,.;:!?\"“”«»]+){0,10}\s*(?:[,.;:!?…\"“”«»(\[-–—]|$)")
 INVERTED_REACH: Final = 60  # characters between an inverted verb and its subject
 _CLAUSE_BREAK: Final = re.compile(r"[,.;:!?\"“”«»()]|(?<!\w)(?:that|что|и|and)(?!\w)")
 _DASH_BEFORE: Final = re.compile(

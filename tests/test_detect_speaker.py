@@ -362,6 +362,16 @@ OWN_SPEAKER_OVER_OUTLET = {
         "according to Reuters.",
         "Volodymyr Zelensky",
     ),
+    "outlet-by-its-kind": (
+        "Lithuanian President Gitanas Nauseda believes that NATO should abandon its restrictions on "
+        "permanent bases, the British Times newspaper reports.",
+        "Gitanas Nauseda",
+    ),
+    "noun-after-a-quotation": (
+        "This comes a day after Russian President Vladimir Putin declared that deploying missiles in Ukraine "
+        'would be a "red line" issue for the Kremlin.',
+        "Vladimir Putin",
+    ),
     "po-ego-slovam": (
         "Генсек НАТО Йенс Столтенберг выступил в Брюсселе.\nПо его словам, только Украина и страны НАТО "
         "могут решать, станет ли она членом альянса.",

@@ -863,6 +863,11 @@ def _own_attribution(
         # '“everything president Putin says ...': a quotation opening, not one closing before the verb
         and (outside[v.start()] or not _opens_quote_before(seg.text, v.start()))
     ]
+    # "Putin declared that ... would be a "red line" issue": inside the reported clause only a verb
+    # that ends the sentence (", the Times reports.") attributes it
+    reported = next((v for v in verbs if outside[v.start()] and _THAT_AFTER.match(norm, v.end())), None)
+    if reported is not None:
+        trailing = [v for v in trailing if v.start() < reported.start() or _END_TAIL.match(norm, v.end())]
     ordered = trailing[::-1] + [v for v in verbs if outside[v.start()] and v not in trailing]
     for v in ordered:
         found = _subject(v, i, norm, mentions)
@@ -1013,6 +1018,11 @@ def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]])
             return _resolve(after[0], i, mentions, f'"{verb} {norm[after[0].start : after[0].end]}"')
         if before.endswith(",") and not any(x.start < 30 and x.end <= v.start() for x in mentions[i]):
             return None  # "... door to Ukraine, offers talks": the subject is not the last noun
+    if before.endswith(('"', "'")):
+        return None  # 'a "red line" issue for the Kremlin': a verb right after a quotation has no subject
+    outlet = _MEDIA_NOUN_BEFORE.search(before[-60:])
+    if outlet is not None:  # "..., the British Times newspaper reports"
+        return Speaker(outlet.group(1).strip(), "media", "neutral", f'"{outlet.group(1).strip()} {verb}"')
     window_start = max(0, v.start() - 160)
     cands = [
         x
@@ -1045,6 +1055,11 @@ _OBJECT_VERB: Final = re.compile(
     r"|threaten(?:s|ed)?|refus(?:e|es|ed)|issu(?:e|es|ed)|voic(?:e|es|ed)"
 )
 _SHORT_TAIL: Final = re.compile(r"(?:\s+[^\s,.;:!?\"“”«»]+){0,10}\s*(?:[,.;:!?…\"“”«»(\[-–—]|$)")
+_END_TAIL: Final = re.compile(r"(?:\s+[^\s,.;:!?\"“”«»]+){0,4}\s*[.!?…\"”»]*\s*$")
+_MEDIA_NOUN_BEFORE: Final = re.compile(
+    r"(?:^|[,;]\s*|\s)((?:the\s+)?(?:[\w.'’-]+\s+){0,3}(?:newspaper|news agency|agency|daily|outlet|broadcaster"
+    r"|tv channel|channel|portal|website|tabloid|magazine|media))$"
+)
 INVERTED_REACH: Final = 60  # characters between an inverted verb and its subject
 _CLAUSE_BREAK: Final = re.compile(r"[,.;:!?\"“”«»()]|(?<!\w)(?:that|что|и|and)(?!\w)")
 _DASH_BEFORE: Final = re.compile(

@@ -267,6 +267,12 @@ SPEECH_ACTS = {
         "president Putin says he wants to prevent, he’s actually been provoking.”",
         "Antony Blinken",
     ),
+    "went-on-to-say": ("Olaf Scholz went on to say that NATO membership is not on the agenda.", "Olaf Scholz"),
+    "role-in-apposition": (
+        "Celeste Wallander, an assistant U.S. secretary of defense for international affairs, told reporters "
+        "that the troops help.",
+        "Celeste Wallander",
+    ),
     "called-on-its-object": (
         "In the second document, Moscow, among other things, called on Washington not to deploy weapons.",
         "Russia",
@@ -404,6 +410,8 @@ def test_an_outlets_summary_of_two_sides_stays_the_outlets() -> None:
 NO_SPEECH_ACT = {
     "passive": "Guarantees that Ukraine and Georgia will never be admitted to NATO are imperative.",
     "baltic-states": "In 2017, NATO had already deployed multinational teams to the Baltic states and Poland.",
+    "relative-clause-of-a-thing": "Ukraine approved an amendment to its constitution that added membership in NATO.",
+    "infinitive": "Hungary approved Sweden's membership, with Turkey the sole NATO member to refuse it.",
     "noun-pledge": "Joining NATO places Finland under Article Five, the collective defence pledge of the alliance.",
 }
 

@@ -933,6 +933,9 @@ _STATES_VERB: Final = re.compile(r"\s*(?::|\s(?:that|in|clearly|explicitly|the)\
 _PASSIVE_BEFORE: Final = frozenset(["be", "been", "being", "is", "are", "was", "were"])
 _NOT_VERB_BEFORE: Final = frozenset(
     [
+        "that",  # "an amendment that added membership": a relative clause of a thing
+        "which",
+        "to",  # "the sole member to refuse it": an infinitive
         "written",
         "collective",
         "defence",
@@ -975,6 +978,8 @@ def _is_verb(norm: str, v: re.Match[str]) -> bool:
     last = prev[-1].strip(",;:")
     if last in _PASSIVE_BEFORE and v.group().endswith(("ed", "id", "ld", "de")):
         return False  # "will never be admitted to NATO" (not "is demanding"): the subject says nothing
+    if last == "to" and len(prev) > 1 and prev[-2] in ("on", "continued", "continues", "continue"):
+        return True  # "he went on to say that ..."
     if last == "united" or last in _NOT_VERB_BEFORE or last.endswith("'s") or last.isdigit():
         return False
     return not (
@@ -1042,7 +1047,14 @@ def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]])
     if _DOCUMENT_AFTER.match(norm, cands[-1].end):  # "the U.S. document proposes": the owner speaks
         chosen = cands[-1]
     chosen = _coordinated(chosen, cands, norm)
-    return _resolve(chosen, i, mentions, f'"{norm[chosen.start : chosen.end]} ... {verb}"')
+    found = _resolve(chosen, i, mentions, f'"{norm[chosen.start : chosen.end]} ... {verb}"')
+    if found is None and chosen.kind == "role":
+        # "Celeste Wallander, an assistant U.S. secretary of defense, told reporters": the role is the
+        # apposition of the person named just before it
+        named = [x for x in cands if x.kind == "person" and x.end <= chosen.start]
+        if named and _APPOSITION.fullmatch(norm, named[-1].end, chosen.start):
+            return _as_speaker(named[-1], f'"{norm[named[-1].start : named[-1].end]}, {chosen.name}, ... {verb}"')
+    return found
 
 
 _OBJECT_VERB: Final = re.compile(
@@ -1060,6 +1072,7 @@ _MEDIA_NOUN_BEFORE: Final = re.compile(
     r"(?:^|[,;]\s*|\s)((?:the\s+)?(?:[\w.'’-]+\s+){0,3}(?:newspaper|news agency|agency|daily|outlet|broadcaster"
     r"|tv channel|channel|portal|website|tabloid|magazine|media))$"
 )
+_APPOSITION: Final = re.compile(r",\s+(?:(?:a|an|the)\s+)?(?:[\w.'’-]+\s+){0,4}")
 INVERTED_REACH: Final = 60  # characters between an inverted verb and its subject
 _CLAUSE_BREAK: Final = re.compile(r"[,.;:!?\"“”«»()]|(?<!\w)(?:that|что|и|and)(?!\w)")
 _DASH_BEFORE: Final = re.compile(

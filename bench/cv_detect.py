@@ -61,6 +61,10 @@ def main() -> None:
     ap.add_argument("--c-stance", type=float, default=TrainOptions().c_stance)
     ap.add_argument("--threshold", type=float, default=TrainOptions().threshold)
     ap.add_argument("--group-threshold", type=float, default=None, help="repeat similarity (default: the model's)")
+    ap.add_argument(
+        "--cross-threshold", type=float, default=None,
+        help="repeat threshold for earlier documents' statements (default: --group-threshold, else the model's)",
+    )
     ap.add_argument("--markdown", action="store_true", help="also print the figures as a Markdown table")
     ap.add_argument("--errors", type=Path, default=None, help="write every held-out error as JSON lines")
     ap.add_argument(
@@ -87,7 +91,15 @@ def main() -> None:
         days = {d.doc: d.published for d in test if d.published is not None}
         titles = {d.doc: d.title for d in test}
         preds = predict_texts(
-            t, res, NOW, model=model, languages=lg, published=days, titles=titles, threshold=args.group_threshold
+            t,
+            res,
+            NOW,
+            model=model,
+            languages=lg,
+            published=days,
+            titles=titles,
+            threshold=args.group_threshold,
+            cross_threshold=args.cross_threshold,
         )
         gold = [g for d in test for g in d.gold]
         s = score(gold, preds, t, same)

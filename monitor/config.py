@@ -99,7 +99,8 @@ class DetectSettings:
     group_threshold: float = setting(
         0.0,
         "Score for a repeat (the model's repeat probability, or the similarity for the rules); "
-        "0 = the detector's own (the model's threshold, 0.35 for the rules)",
+        "0 = the detector's own (the model's two: same article and earlier articles; 0.35 for the rules); "
+        "a value set here holds for both",
     )
     alert_narrative: bool = setting(
         False,

@@ -73,6 +73,11 @@ class Detector:
         probability of the model's pairwise repeat classifier when it has one."""
         return self.model.repeat_threshold if self.model is not None else DEFAULT_THRESHOLD
 
+    @property
+    def cross_article_threshold(self) -> float:
+        """The repeat threshold for statements of earlier articles (the model's, chosen with it)."""
+        return self.model.cross_article_threshold if self.model is not None else DEFAULT_THRESHOLD
+
     def repeat_scorer(self) -> PairScorer | None:
         return self.model.repeat_scorer() if self.model is not None else None
 
@@ -180,6 +185,8 @@ def detect_article(
     """Detect one article in one transaction (skips it when another run already did); with
     ``again``, replace the statements of an article detected before (see the module docstring)."""
     threshold = m.settings.detect.group_threshold or detector.group_threshold
+    # a configured threshold holds for every candidate; the model's own are chosen for each kind
+    cross = m.settings.detect.group_threshold or detector.cross_article_threshold
     with m.session(f"detect article {article_id}") as session:
         if again:
             if not repo.reclaim_article(session, article_id, now, detector.version):
@@ -204,7 +211,7 @@ def detect_article(
             states=detector.states,
         )
         index = repo.SqlGroupIndex(session, article_id, results, detector.version, kept)
-        grouped = assign_groups(items, index, now, threshold, detector.repeat_scorer())
+        grouped = assign_groups(items, index, now, threshold, detector.repeat_scorer(), cross)
         for k, (r, item) in enumerate(zip(results, items, strict=True)):
             if r.labels and not item[1]:
                 index.add_ungrouped(k, now)

@@ -143,3 +143,18 @@ def test_an_articles_own_statements_are_scored_as_same_article_candidates() -> N
     assert later[0].is_new
     assert pair_features(fo, fa, False, True)["same_article"] == 1.0
     assert "same_article" not in pair_features(fo, fa, False)
+
+
+def test_earlier_articles_statements_need_their_own_threshold() -> None:
+    # a scorer giving every pair of one speaker and demand 0.3: enough for an earlier article's
+    # statement at a cross-article threshold of 0.2, not at the same-article threshold of 0.5
+    scorer = linear_scorer(-0.8473, {})  # sigmoid(-0.8473) = 0.3
+    item = (A, ("nato_expansion",), "ryabkov", False, ())
+    index = MemoryIndex()
+    first = assign_groups([item], index, NOW, 0.5, scorer)
+    strict = assign_groups([(B, ("nato_expansion",), "ryabkov", False, ())], index, NOW, 0.5, scorer)
+    assert first[0].is_new and strict[0].is_new
+    index = MemoryIndex()
+    first = assign_groups([item], index, NOW, 0.5, scorer, 0.2)
+    loose = assign_groups([(B, ("nato_expansion",), "ryabkov", False, ())], index, NOW, 0.5, scorer, 0.2)
+    assert not loose[0].is_new and loose[0].group_id == first[0].group_id

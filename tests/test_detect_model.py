@@ -31,6 +31,7 @@ def test_shipped_model_loads_and_is_the_default(tmp_path: Path) -> None:
     assert set(model.demands) == {"nato_expansion", "deployments", "posture_1997"}
     assert SHIPPED_MODEL.stat().st_size < 20 * 1024 * 1024
     assert model.repeat is not None and model.repeat_threshold == model.repeat.threshold
+    assert 0.0 < model.cross_article_threshold < 1.0
     cfg = tmp_path / "monitor.toml"
     cfg.write_text(f'data_dir = "{tmp_path}"\n', encoding="utf-8")
     detector = load_detector(load_settings(cfg, env={}))
@@ -75,6 +76,8 @@ def _write(path: Path, doc: object) -> Path:
         (lambda d: d["demand"]["deployments"].update(threshold=1.5), "not between 0 and 1"),
         (lambda d: d["repeat"].update(threshold=0.0), "repeat.threshold: 0.0 is not between 0 and 1"),
         (lambda d: d["repeat"]["weights"].update(sim="x"), "repeat.weights[sim]: expected a finite number"),
+        (lambda d: d.update(repeat_cross_threshold=1.0), "repeat_cross_threshold: 1.0 needs a repeat model"),
+        (lambda d: d.pop("repeat"), "repeat_cross_threshold: 0.2 needs a repeat model"),
     ],
 )
 def test_invalid_model_documents_are_refused(tmp_path: Path, shipped_doc: dict, mutate, message: str) -> None:

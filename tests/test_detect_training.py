@@ -151,6 +151,7 @@ def test_repeat_classifier_is_trained_from_clusters_and_can_be_left_out() -> Non
     docs = load_folders([SEEDS_FOLDER], DEMANDS)
     model = train_model(docs, res)
     assert model.repeat is not None and model.repeat_threshold == TrainOptions().repeat_threshold
+    assert model.cross_article_threshold == TrainOptions().repeat_cross_threshold
     scorer = model.repeat_scorer()
     assert scorer is not None
     a = fingerprint("Ukraine must never become a member of NATO, the minister said.", ["nato_expansion"], "x")
@@ -161,4 +162,4 @@ def test_repeat_classifier_is_trained_from_clusters_and_can_be_left_out() -> Non
     assert scorer(a, fingerprint("Ukraine must never join NATO.", ["deployments"], "x"), False) == 0.0
     plain = train_model(docs, res, options=TrainOptions(repeat_model=False))
     assert plain.repeat is None and plain.repeat_scorer() is None
-    assert plain.repeat_threshold == plain.group_threshold
+    assert plain.repeat_threshold == plain.group_threshold == plain.cross_article_threshold

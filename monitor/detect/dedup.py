@@ -601,20 +601,28 @@ def decide_group(
     threshold: float = DEFAULT_THRESHOLD,
     scorer: PairScorer | None = None,
     same_article: Collection[int] = (),
+    cross_threshold: float | None = None,
 ) -> GroupDecision:
-    """Join the best-scoring known statement's group when its score reaches ``threshold``, else open
+    """Join the best-scoring known statement's group when its score reaches its threshold, else open
     a new group; ``scorer`` None = :func:`similarity`; ``same_article``: the ids of the candidates
-    that are in the new statement's own article."""
+    that are in the new statement's own article, which need ``threshold``; the others (earlier
+    articles) need ``cross_threshold`` (None: ``threshold`` too)."""
     score = scorer or _similarity_score
-    best: tuple[float, Candidate] | None = None
+    cross = threshold if cross_threshold is None else cross_threshold
+    best: tuple[float, Candidate] | None = None  # the best candidate that reaches its threshold
+    top = 0.0
     for cand in candidates:
-        sim = score(fp, cand.fingerprint, False, cand.statement_id in same_article)
+        local = cand.statement_id in same_article
+        sim = score(fp, cand.fingerprint, False, local)
+        top = max(top, sim)
+        if sim < (threshold if local else cross):
+            continue
         # ties go to the oldest statement, so the decision never depends on the database's row order
         if best is None or sim > best[0] or (sim == best[0] and cand.statement_id < best[1].statement_id):
             best = (sim, cand)
-    if best is not None and best[0] >= threshold:
+    if best is not None:
         return GroupDecision(best[1].group_id, best[1].statement_id, round(best[0], 3))
-    return GroupDecision(None, None, round(best[0], 3) if best else 0.0)
+    return GroupDecision(None, None, round(top, 3))
 
 
 class MemoryIndex:
@@ -695,11 +703,14 @@ def assign_groups(
     now: datetime,
     threshold: float = DEFAULT_THRESHOLD,
     scorer: PairScorer | None = None,
+    cross_threshold: float | None = None,
 ) -> list[Grouped]:
     """Group an article's statements in order. ``items``: (text, labels, speaker_key, continues_previous,
     concepts), one per sentence, with empty labels for sentences that are not statements.
     ``scorer`` None: :func:`similarity` (plus ``ADJACENT_BONUS`` for the sentence just before)
-    against ``threshold``; else the scorer's value (a learned repeat probability)."""
+    against ``threshold``; else the scorer's value (a learned repeat probability). A statement of an
+    earlier article needs ``cross_threshold`` (None: ``threshold``): a learned scorer that knows
+    which candidates share the article is calibrated differently for the two."""
     score = scorer or _similarity_score
     out: list[Grouped] = []
     prev: tuple[Fingerprint, int, int] | None = None  # fingerprint, statement id, group id of sentence k-1
@@ -716,7 +727,7 @@ def assign_groups(
         else:
             found = {c.statement_id: c for c in index.candidates(fp, now)}
             found.update(earlier)  # one article's statements are candidates whatever their blocking keys
-            decision = decide_group(fp, list(found.values()), threshold, scorer, earlier.keys())
+            decision = decide_group(fp, list(found.values()), threshold, scorer, earlier.keys(), cross_threshold)
             reason = f"similar to statement {decision.matched_statement_id}"
             if prev is not None and prev[0].speaker == spk:
                 adjacent = score(fp, prev[0], True, True)

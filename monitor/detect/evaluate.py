@@ -296,6 +296,7 @@ def predict_texts(
     now: datetime,
     *,
     threshold: float | None = None,
+    cross_threshold: float | None = None,
     model: DetectorModel | None = None,
     languages: Mapping[str, str] | None = None,
     published: Mapping[str, date] | None = None,
@@ -306,7 +307,11 @@ def predict_texts(
     ``languages``, ``published`` and ``titles`` give documents' languages, dates and titles where known;
     with ``model`` the learned layer labels the sentences, else the rule layer alone; ``threshold``
     None = the model's repeat threshold (the rule layer's default without a model); with a
-    model that has a pairwise repeat classifier the threshold is on its probability."""
+    model that has a pairwise repeat classifier the threshold is on its probability;
+    ``cross_threshold`` is the one for statements of earlier documents (None: ``threshold`` when
+    given, else the model's)."""
+    if cross_threshold is None:
+        cross_threshold = threshold if threshold is not None else model.cross_article_threshold if model else None
     if threshold is None:
         threshold = model.repeat_threshold if model is not None else DEFAULT_THRESHOLD
     scorer = model.repeat_scorer() if model is not None else None
@@ -325,7 +330,9 @@ def predict_texts(
         else:
             results = analyse_text(texts[doc], resources, language=lang, published=day, title=heads.get(doc, ""))
         items = grouping_items(results, doc, alert_narrative=alert_narrative, states=states)
-        groups = {g.position: g.group_id for g in assign_groups(items, index, now, threshold, scorer)}
+        groups = {
+            g.position: g.group_id for g in assign_groups(items, index, now, threshold, scorer, cross_threshold)
+        }
         for k, r in enumerate(results):
             group = groups.get(k)
             preds.append(

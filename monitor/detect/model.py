@@ -123,11 +123,19 @@ class DetectorModel:
     path: str = "<memory>"
     group_threshold: float = 0.35  # repeat similarity used with this model (chosen by cross-validation)
     repeat: BinaryModel | None = None  # pairwise repeat classifier; its threshold is a probability
+    repeat_cross: float | None = None  # the repeat classifier's threshold for earlier articles' statements
 
     @property
     def repeat_threshold(self) -> float:
-        """The score a known statement needs for a new one to be its repeat."""
+        """The score a known statement of the same article needs for a new one to be its repeat."""
         return self.repeat.threshold if self.repeat is not None else self.group_threshold
+
+    @property
+    def cross_article_threshold(self) -> float:
+        """The score an earlier article's statement needs for a new one to be its repeat."""
+        if self.repeat is not None and self.repeat_cross is not None:
+            return self.repeat_cross
+        return self.repeat_threshold
 
     def repeat_scorer(self) -> PairScorer | None:
         """The pairwise repeat classifier as a grouping scorer (None: plain similarity)."""
@@ -149,6 +157,11 @@ def model_to_json(model: DetectorModel) -> dict[str, Any]:
         "speaker": _binary_json(model.speaker),
         "group_threshold": round(model.group_threshold, 6),
         **({"repeat": _binary_json(model.repeat)} if model.repeat is not None else {}),
+        **(
+            {"repeat_cross_threshold": round(model.repeat_cross, 6)}
+            if model.repeat is not None and model.repeat_cross is not None
+            else {}
+        ),
         "stance": {
             "classes": list(model.stance.classes),
             "bias": [round(b, 6) for b in model.stance.bias],
@@ -234,13 +247,20 @@ def model_from_json(doc: Any, where: str = "<memory>") -> DetectorModel:
         repeat = _binary(_dict(doc["repeat"], "repeat"), "repeat") if "repeat" in doc else None
         if repeat is not None and not 0.0 < repeat.threshold < 1.0:
             raise ValueError(f"repeat.threshold: {repeat.threshold} is not between 0 and 1")
+        cross = doc.get("repeat_cross_threshold")
+        if cross is not None:
+            cross = _num(cross, "repeat_cross_threshold")
+            if repeat is None or not 0.0 < cross < 1.0:
+                raise ValueError(f"repeat_cross_threshold: {cross} needs a repeat model and lies between 0 and 1")
     except ValueError as exc:
         raise ModelError(where, f"invalid model file: {exc}; {REBUILD_HINT}") from exc
     meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}
     version = doc.get("version")
     if not isinstance(version, str) or not version.startswith("learned-"):
         raise ModelError(where, f"invalid model file: version {version!r}; {REBUILD_HINT}")
-    return DetectorModel(demands, first, demand, speaker, stance, version, meta, where, group_threshold, repeat)
+    return DetectorModel(
+        demands, first, demand, speaker, stance, version, meta, where, group_threshold, repeat, cross
+    )
 
 
 def _binary(d: dict[str, Any], at: str) -> BinaryModel:

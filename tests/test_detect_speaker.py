@@ -267,6 +267,8 @@ SPEECH_ACTS = {
         "president Putin says he wants to prevent, he’s actually been provoking.”",
         "Antony Blinken",
     ),
+    "sought": ("For long, Lithuania had sought the permanent presence of German troops.", "Lithuania"),
+    "resisted": ("But Germany resisted permanently stationing its brigade in Lithuania.", "Germany"),
     "went-on-to-say": ("Olaf Scholz went on to say that NATO membership is not on the agenda.", "Olaf Scholz"),
     "role-in-apposition": (
         "Celeste Wallander, an assistant U.S. secretary of defense for international affairs, told reporters "
@@ -378,6 +380,10 @@ OWN_SPEAKER_OVER_OUTLET = {
         'would be a "red line" issue for the Kremlin.',
         "Vladimir Putin",
     ),
+    "according-to-sources": (
+        "According to sources cited by Reuters, Russian President Vladimir Putin is seeking a written guarantee.",
+        "Vladimir Putin",
+    ),
     "po-ego-slovam": (
         "Генсек НАТО Йенс Столтенберг выступил в Брюсселе.\nПо его словам, только Украина и страны НАТО "
         "могут решать, станет ли она членом альянса.",
@@ -411,6 +417,7 @@ NO_SPEECH_ACT = {
     "passive": "Guarantees that Ukraine and Georgia will never be admitted to NATO are imperative.",
     "baltic-states": "In 2017, NATO had already deployed multinational teams to the Baltic states and Poland.",
     "relative-clause-of-a-thing": "Ukraine approved an amendment to its constitution that added membership in NATO.",
+    "passive-sought": "The documents are clear: no guarantee regarding NATO's enlargement was sought or given.",
     "infinitive": "Hungary approved Sweden's membership, with Turkey the sole NATO member to refuse it.",
     "noun-pledge": "Joining NATO places Finland under Article Five, the collective defence pledge of the alliance.",
 }

@@ -90,6 +90,7 @@ _SPEECH_VERBS: Final = (
     r"|pledg(?:e|es|ed)|promis(?:e|es|ed)|threaten(?:s|ed)?|caution(?:s|ed)|question(?:s|ed)|assert(?:s|ed|ing)?"
     r"|mention(?:s|ed)|cit(?:e|es|ed)|signal(?:s|ed|led)|predict(?:s|ed)|suggest(?:s|ed)?|push(?:es|ed|ing)? (?:for|to)"
     r"|characteri[sz](?:e|es|ed)|recommend(?:s|ed)?|downplay(?:s|ed)|voic(?:e|es|ed)|ask(?:s|ed)?"
+    r"|seek(?:s|ing)?|sought|resist(?:s|ed)?|views|viewed"
     r"|сказал\w*|заяв\w*|отметил\w*|подчеркну\w*|подчеркива\w*|сообщил\w*|добавил\w*|считает|требу\w*"
     r"|настаива\w*|пояснил\w*|уверен\w*|выступа\w* против|возража\w*|предупред\w*|напомина\w*|напомнил\w*"
     r"|назвал\w*|указал\w*|констатировал\w*|признал\w*|ответил\w*|оценил\w*|убежден\w*"
@@ -830,7 +831,9 @@ def _own_attribution(
                 continue
             group = _GROUP_NOUN.match(norm, m.end())
             if group:
-                return Speaker(group.group(0).strip(), "group", "neutral", "according to")
+                # "According to sources cited by Reuters, Putin is seeking ...": the person, if named
+                outlet = outlet or Speaker(group.group(0).strip(), "group", "neutral", "according to")
+                continue
             found = _document_source(norm, m.end(), i, mentions)
             if found is not None:
                 return found
@@ -871,8 +874,8 @@ def _own_attribution(
     ordered = trailing[::-1] + [v for v in verbs if outside[v.start()] and v not in trailing]
     for v in ordered:
         found = _subject(v, i, norm, mentions)
-        if found is not None and found.kind == "media":
-            outlet = outlet or found  # "He said ..., state-run Deutsche Welle reported": he speaks
+        if found is not None and found.kind == "media" and outlet is None:
+            outlet = found  # "He said ..., state-run Deutsche Welle reported": he speaks
         elif found is not None and (outlet is None or found.kind == "person"):
             return found
     if outlet is not None:
@@ -976,7 +979,7 @@ def _is_verb(norm: str, v: re.Match[str]) -> bool:
     if not prev:
         return True
     last = prev[-1].strip(",;:")
-    if last in _PASSIVE_BEFORE and v.group().endswith(("ed", "id", "ld", "de")):
+    if last in _PASSIVE_BEFORE and v.group().endswith(("ed", "id", "ld", "de", "ght")):
         return False  # "will never be admitted to NATO" (not "is demanding"): the subject says nothing
     if last == "to" and len(prev) > 1 and prev[-2] in ("on", "continued", "continues", "continue"):
         return True  # "he went on to say that ..."

@@ -495,3 +495,17 @@ def test_a_name_after_a_closing_dash_is_the_headlines_source(text: str, name: st
 def test_places_are_no_persons_names(text: str) -> None:
     seg = segment_text(text)[0]
     assert not [m for m in sp.find_mentions(seg, shipped_resources().actors) if m.kind == "person"]
+
+
+def test_a_nationality_before_a_role_must_be_the_holders_own() -> None:
+    text = (
+        "Russian President Vladimir Putin spoke on Monday.\n"
+        '"The Lithuanian president told the Times that NATO should abandon its restrictions."'
+    )
+    segs = segment_text(text)
+    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[1]
+    assert found is not None and found.name == "Gitanas Nauseda"
+    # without a nationality the nearest president is still the one meant
+    segs = segment_text("Russian President Vladimir Putin spoke on Monday.\nThe president said NATO must stop.")
+    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[1]
+    assert found is not None and found.name == "Vladimir Putin"

@@ -1206,7 +1206,23 @@ def _role_fits(role: str, cand: Mention) -> bool:
             "secretary general",
             "министр",
         )
-    return any(role == r or r.endswith(role) or role.endswith(r) for r in roles)
+    if any(role == r or r.endswith(role) for r in roles):
+        return True
+    # "the Lithuanian president" is no "president" of another country: a nationality before the
+    # role must be the candidate's own
+    for r in roles:
+        if role.endswith(" " + r):
+            qualifier = role[: -len(r)].split()
+            if not any(w in _DEMONYMS for w in qualifier):
+                return True
+    return False
+
+
+_DEMONYMS: Final = frozenset(
+    "russian american us u.s. lithuanian latvian estonian german french british polish ukrainian swedish "
+    "finnish hungarian turkish romanian bulgarian czech slovak dutch danish norwegian italian spanish "
+    "belarusian georgian chinese moldovan canadian".split()
+)
 
 
 def _spread_over_quotes(

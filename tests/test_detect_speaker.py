@@ -440,14 +440,19 @@ def test_first_person_speech_is_not_relayed_over_narrative() -> None:
     assert found[3] is None
 
 
+def _speaker_at(text: str, k: int) -> str | None:
+    """The rule layer's speaker of sentence ``k`` of ``text``, with the shipped actors."""
+    segs = segment_text(text)
+    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[k]
+    return found.name if found else None
+
+
 def test_it_opening_a_sentence_is_the_state_named_before() -> None:
     text = (
         "At the same time, Russia is building up its forces on the border with Ukraine.\n"
         "It demands that NATO not deploy troops in the eastern countries of the alliance."
     )
-    segs = segment_text(text)
-    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[1]
-    assert found is not None and found.name == "Russia"
+    assert _speaker_at(text, 1) == "Russia"
 
 
 def test_it_after_a_quotation_is_the_document_not_the_state_named_before() -> None:
@@ -502,10 +507,7 @@ def test_a_nationality_before_a_role_must_be_the_holders_own() -> None:
         "Russian President Vladimir Putin spoke on Monday.\n"
         '"The Lithuanian president told the Times that NATO should abandon its restrictions."'
     )
-    segs = segment_text(text)
-    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[1]
-    assert found is not None and found.name == "Gitanas Nauseda"
+    assert _speaker_at(text, 1) == "Gitanas Nauseda"
     # without a nationality the nearest president is still the one meant
-    segs = segment_text("Russian President Vladimir Putin spoke on Monday.\nThe president said NATO must stop.")
-    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[1]
-    assert found is not None and found.name == "Vladimir Putin"
+    text = "Russian President Vladimir Putin spoke on Monday.\nThe president said NATO must stop."
+    assert _speaker_at(text, 1) == "Vladimir Putin"

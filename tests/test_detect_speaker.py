@@ -511,3 +511,17 @@ def test_a_nationality_before_a_role_must_be_the_holders_own() -> None:
     # without a nationality the nearest president is still the one meant
     text = "Russian President Vladimir Putin spoke on Monday.\nThe president said NATO must stop."
     assert _speaker_at(text, 1) == "Vladimir Putin"
+
+
+def test_a_line_with_only_a_title_and_name_heads_the_paragraph_after_it() -> None:
+    text = (
+        "Here is what the heads of the delegations said.\n"
+        "Russian Deputy Foreign Minister Sergey Ryabkov\n"
+        "The talks were complex. NATO should abandon the territories that joined after 1997.\n"
+        "U.S. Deputy Secretary of State Wendy Sherman\n"
+        "The United States will not allow anyone to close NATO's door.\n"
+        "The talks went on for hours."
+    )
+    assert [_speaker_at(text, k) for k in (2, 3, 5, 6)] == ["Sergei Ryabkov"] * 2 + ["Wendy Sherman", None]
+    # a photo credit is no heading
+    assert _speaker_at("Getty Images\nNATO should abandon the territories that joined after 1997.", 1) is None

@@ -21,7 +21,9 @@ Order of evidence for a sentence:
    NATO summit", "говорится в заявлении МИД России"), and "..., the document reads" goes on with
    the source named just before;
 5. reported speech going on in the first or second person without quotation marks ("... And we
-   all agree ...") is the speaker's who spoke just before.
+   all agree ...") is the speaker's who spoke just before;
+6. in a digest of several people's words, a line that is only a title and a name heads the
+   paragraph after it.
 
 Mentions are known actors (the longest spelling wins where spellings overlap), anonymous and
 collective sources ("a NATO diplomat", "Western analysts", "Diplomats also said"), embassies
@@ -621,6 +623,7 @@ def find_speakers(
     own = [_own_attribution(i, segments, mentions, quotes[i]) for i in range(len(segments))]
     result = list(own)
     _follow_turns(segments, mentions, result)
+    _follow_name_headings(segments, mentions, result)
     _credit_document_readings(segments, mentions, result)
     _spread_over_quotes(segments, quotes, result)
     _spread_over_dash_speech(segments, result)
@@ -630,6 +633,45 @@ def find_speakers(
     return result
 
 
+def _follow_name_headings(
+    segments: Sequence[Segment], mentions: list[list[Mention]], result: list[Speaker | None]
+) -> None:
+    """A digest of what several people said: a line that is only a person's title and name
+    ("Russian Deputy Foreign Minister Sergey Ryabkov") heads the paragraph after it, whose
+    unattributed sentences are that person's."""
+    for i, seg in enumerate(segments):
+        person = _name_heading(seg, mentions[i])
+        if person is None:
+            continue
+        for j in range(i + 1, len(segments)):
+            if segments[j].line != seg.line + 1:
+                break
+            if result[j] is None:
+                result[j] = Speaker(person.name, person.kind, person.side, f'under the heading "{seg.text.strip()[:60]}"')
+
+
+def _name_heading(seg: Segment, mentions: Sequence[Mention]) -> Mention | None:
+    text = seg.text.strip()
+    people = [m for m in mentions if m.kind == "person"]
+    norm = normalise(text)
+    if (
+        not people
+        or len(text.split()) > MAX_HEADING_WORDS
+        or text[-1:] in ".!?:;,\"”»"
+        or any(_is_verb(norm, v) for v in _VERB_RE.finditer(norm))  # not "Secretary of State"
+    ):
+        return None
+    last = people[-1]
+    lead = len(seg.text) - len(seg.text.lstrip())
+    if text[last.end - lead :].strip():
+        return None  # the name must end the line
+    # a listed person, or a name after a title ("U.S. Deputy Secretary of State Wendy Sherman"),
+    # not a photo credit or a section title ("Getty Images", "Peace Conditions")
+    before = text[: last.start - lead].lower().split()
+    return last if last.known or any(w.strip(".,") in _TITLE_WORDS for w in before) else None
+
+
+MAX_HEADING_WORDS: Final = 8
 _POINTER: Final = re.compile(
     r"^\W*(?:this|that|it) (?:is|was) (?:noted|reported|said|stated|written|announced|mentioned|published)\b"
 )

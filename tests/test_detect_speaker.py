@@ -525,3 +525,11 @@ def test_a_line_with_only_a_title_and_name_heads_the_paragraph_after_it() -> Non
     assert [_speaker_at(text, k) for k in (2, 3, 5, 6)] == ["Sergei Ryabkov"] * 2 + ["Wendy Sherman", None]
     # a photo credit is no heading
     assert _speaker_at("Getty Images\nNATO should abandon the territories that joined after 1997.", 1) is None
+
+
+def test_a_russian_pointer_sentence_names_the_source_of_the_sentence_before() -> None:
+    text = (
+        "Требования Москвы о нерасширении НАТО являются для Соединенных Штатов неприемлемыми. "
+        "Об этом заявила заместитель госсекретаря США Венди Шерман в интервью Голосу Америки."
+    )
+    assert _speaker_at(text, 0) == "Wendy Sherman"

@@ -673,22 +673,26 @@ def _name_heading(seg: Segment, mentions: Sequence[Mention]) -> Mention | None:
 
 MAX_HEADING_WORDS: Final = 8
 _POINTER: Final = re.compile(
-    r"^\W*(?:this|that|it) (?:is|was) (?:noted|reported|said|stated|written|announced|mentioned|published)\b"
+    r"^\W*(?:(?:this|that|it) (?:is|was) (?:noted|reported|said|stated|written|announced|mentioned|published)\b"
+    r"|об этом (?:заявил|сообщил|рассказал|сказал|написал|отметил|говорится|пишет)\w*)"
 )
 
 
 def _credit_source_pointers(
     segments: Sequence[Segment], mentions: list[list[Mention]], result: list[Speaker | None]
 ) -> None:
-    """ "This is noted in the press release of the Russian Foreign Ministry." names the source of
-    the sentence before it, which is then credited to that source instead of a vaguer one."""
+    """ "This is noted in the press release of the Russian Foreign Ministry." or "Об этом заявила
+    ... Венди Шерман" names the source of the sentence before it, which is then credited to that
+    source instead of a vaguer one."""
     for i in range(1, len(segments)):
         if not _POINTER.search(normalise(segments[i].text[:200])):
             continue
         named = [m for m in mentions[i] if m.kind in ("person", "institution", "media")]
         prev = result[i - 1]
         if named and (prev is None or prev.kind in ("country", "group")):
-            m = named[-1]
+            # the person named first is the source ("заявила ... Венди Шерман в интервью Голосу Америки")
+            people = [m for m in named if m.kind == "person"]
+            m = people[0] if people else named[-1]
             result[i - 1] = Speaker(
                 m.name, m.kind, m.side, f"named by the next sentence: {segments[i].text[:60]}"
             )
@@ -1061,7 +1065,9 @@ def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]])
                 if x.start >= v.end()
                 and x.start - v.end() <= INVERTED_REACH
                 and not _CLAUSE_BREAK.search(norm, v.end(), x.start)
-                and _CLAUSE_END.match(norm, x.end)  # the subject closes the clause
+                # the subject closes the clause, or follows a Russian verb, whose subject comes after it
+                # ("Об этом заявила заместитель госсекретаря США Венди Шерман в ходе брифинга")
+                and (_CLAUSE_END.match(norm, x.end) or (_CYRILLIC.search(verb) and x.kind == "person" and x.known))
             ][:1]
         # "Lavrov, in separate comments, said Moscow is taking ...": Moscow opens the reported clause
         if after and not _CLAUSE_VERB.match(norm, after[0].end):
@@ -1118,6 +1124,7 @@ _MEDIA_NOUN_BEFORE: Final = re.compile(
     r"|tv channel|channel|portal|website|tabloid|magazine|media))$"
 )
 _APPOSITION: Final = re.compile(r",\s+(?:(?:a|an|the)\s+)?(?:[\w.'’-]+\s+){0,4}")
+_CYRILLIC: Final = re.compile("[а-яё]")
 INVERTED_REACH: Final = 60  # characters between an inverted verb and its subject
 _CLAUSE_BREAK: Final = re.compile(r"[,.;:!?\"“”«»()]|(?<!\w)(?:that|что|и|and)(?!\w)")
 _DASH_BEFORE: Final = re.compile(

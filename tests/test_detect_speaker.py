@@ -380,6 +380,10 @@ OWN_SPEAKER_OVER_OUTLET = {
         'would be a "red line" issue for the Kremlin.',
         "Vladimir Putin",
     ),
+    "according-to-two-states": (
+        "According to Washington and Berlin, these episodic deployments prepare a longer-term stationing.",
+        "United States and Germany",
+    ),
     "according-to-sources": (
         "According to sources cited by Reuters, Russian President Vladimir Putin is seeking a written guarantee.",
         "Vladimir Putin",

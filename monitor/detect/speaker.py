@@ -870,6 +870,10 @@ def _own_attribution(
         if outside[m.start()]:
             after = [x for x in mentions[i] if x.start >= m.end() and x.start - m.end() <= 5]
             if after:
+                nxt = [x for x in mentions[i] if x.start >= after[0].end][:1]
+                if nxt:  # "according to Washington and Berlin": two states speak together
+                    joint = _coordinated(nxt[0], [after[0], nxt[0]], norm)
+                    after = [joint] if joint is not nxt[0] else after
                 found = _resolve(after[0], i, mentions, f'"according to {norm[after[0].start : after[0].end]}"')
                 if found is None or found.kind != "media":
                     return found

@@ -247,6 +247,13 @@ def test_a_document_without_a_named_source_credits_nobody() -> None:
     assert sp.find_speakers(segs, actors, quote_states(segs)) == [None, None]
 
 
+def _speaker_at(text: str, k: int) -> str | None:
+    """The rule layer's speaker of sentence ``k`` of ``text``, with the shipped actors."""
+    segs = segment_text(text)
+    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[k]
+    return found.name if found else None
+
+
 SPEECH_ACTS = {
     "decried": ('Moscow decried the move as an "assault" on its security.', "Russia"),
     "asserting": (
@@ -288,9 +295,7 @@ SPEECH_ACTS = {
 
 @pytest.mark.parametrize("text, name", SPEECH_ACTS.values(), ids=SPEECH_ACTS)
 def test_speech_acts_name_their_subject_as_speaker(text: str, name: str) -> None:
-    segs = segment_text(text)
-    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[0]
-    assert found is not None and found.name == name
+    assert _speaker_at(text, 0) == name
 
 
 def test_a_role_in_the_headline_is_the_person_named_after_it() -> None:
@@ -402,18 +407,13 @@ OWN_SPEAKER_OVER_OUTLET = {
 
 @pytest.mark.parametrize("text, name", OWN_SPEAKER_OVER_OUTLET.values(), ids=OWN_SPEAKER_OVER_OUTLET)
 def test_the_speaker_is_the_clauses_subject_not_the_outlet_or_the_nearest_name(text: str, name: str) -> None:
-    segs = segment_text(text)
-    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[-1]
-    assert found is not None and found.name == name
+    assert _speaker_at(text, -1) == name
 
 
 def test_an_outlets_summary_of_two_sides_stays_the_outlets() -> None:
     # no person is attributed: the outlet summarises both sides; neither country is its speaker
-    segs = segment_text(
-        "Russia wants NATO to abandon expansion, but Washington refuses to discuss Ukraine without Kyiv, reports BBC."
-    )
-    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[0]
-    assert found is not None and found.name == "BBC"
+    text = "Russia wants NATO to abandon expansion, but Washington refuses to discuss Ukraine without Kyiv, reports BBC."
+    assert _speaker_at(text, 0) == "BBC"
 
 
 
@@ -429,8 +429,7 @@ NO_SPEECH_ACT = {
 
 @pytest.mark.parametrize("text", NO_SPEECH_ACT.values(), ids=NO_SPEECH_ACT)
 def test_a_passive_or_a_noun_is_no_speech_act(text: str) -> None:
-    segs = segment_text(text)
-    assert sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[0] is None
+    assert _speaker_at(text, 0) is None
 
 
 def test_first_person_speech_is_not_relayed_over_narrative() -> None:
@@ -438,17 +437,8 @@ def test_first_person_speech_is_not_relayed_over_narrative() -> None:
         "Jens Stoltenberg said that NATO would decide. And we all agree on this. "
         "The meeting ended late. Our borders must be safe."
     )
-    segs = segment_text(text)
-    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))
-    assert found[1] is not None and found[1].name == "Jens Stoltenberg"
-    assert found[3] is None
-
-
-def _speaker_at(text: str, k: int) -> str | None:
-    """The rule layer's speaker of sentence ``k`` of ``text``, with the shipped actors."""
-    segs = segment_text(text)
-    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[k]
-    return found.name if found else None
+    assert _speaker_at(text, 1) == "Jens Stoltenberg"
+    assert _speaker_at(text, 3) is None
 
 
 def test_it_opening_a_sentence_is_the_state_named_before() -> None:
@@ -464,19 +454,14 @@ def test_it_after_a_quotation_is_the_document_not_the_state_named_before() -> No
         'Ukraine is on an "irreversible path" to joining NATO, according to the final declaration of the NATO summit.\n'
         '"We will support Ukraine on its path to NATO membership," it says.'
     )
-    segs = segment_text(text)
-    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))
-    assert found[0] is not None and found[0].name == "NATO"
-    assert found[1] is None or found[1].name == "NATO"
+    assert _speaker_at(text, 0) == "NATO"
+    assert _speaker_at(text, 1) in (None, "NATO")
 
 
 def test_a_cased_spelling_matches_only_with_its_letter_case() -> None:
-    actors = shipped_resources().actors
-    segs = segment_text("NATO's doors to remain open, US says in response to Russian proposals")
-    found = sp.find_speakers(segs, actors, quote_states(segs))[0]
-    assert found is not None and found.name == "United States"
+    assert _speaker_at("NATO's doors to remain open, US says in response to Russian proposals", 0) == "United States"
     seg = segment_text("Let us say that NATO will decide.")[0]
-    assert "United States" not in {m.name for m in sp.find_mentions(seg, actors)}
+    assert "United States" not in {m.name for m in sp.find_mentions(seg, shipped_resources().actors)}
 
 
 def test_cased_spellings_are_validated() -> None:
@@ -495,9 +480,7 @@ def test_cased_spellings_are_validated() -> None:
     ],
 )
 def test_a_name_after_a_closing_dash_is_the_headlines_source(text: str, name: str | None) -> None:
-    segs = segment_text(text)
-    found = sp.find_speakers(segs, shipped_resources().actors, quote_states(segs))[0]
-    assert (found.name if found else None) == name
+    assert _speaker_at(text, 0) == name
 
 
 @pytest.mark.parametrize("text", ["NATO is vigilant in the Baltic Sea region.", "The launch at the Plesetsk Cosmodrome went well."])

@@ -310,8 +310,10 @@ def predict_texts(
     model that has a pairwise repeat classifier the threshold is on its probability;
     ``cross_threshold`` is the one for statements of earlier documents (None: ``threshold`` when
     given, else the model's)."""
-    if cross_threshold is None:
-        cross_threshold = threshold if threshold is not None else model.cross_article_threshold if model else None
+    if cross_threshold is None and threshold is not None:
+        cross_threshold = threshold
+    elif cross_threshold is None and model is not None:
+        cross_threshold = model.cross_article_threshold
     if threshold is None:
         threshold = model.repeat_threshold if model is not None else DEFAULT_THRESHOLD
     scorer = model.repeat_scorer() if model is not None else None

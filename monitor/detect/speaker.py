@@ -527,11 +527,15 @@ def _known_and_group_mentions(segment: int, text: str, norm: str, index: _ActorI
 
 
 # Titles and demonyms written in front of a name ("German Chancellor Olaf Scholz"): not part of it.
-_TITLE_WORDS: Final = frozenset(
+# nationalities: written before a name ("German Chancellor Olaf Scholz") or a role ("the Lithuanian president")
+_DEMONYMS: Final = frozenset(
+    "russian american us u.s. lithuanian latvian estonian german french british polish ukrainian swedish "
+    "finnish hungarian turkish romanian bulgarian czech slovak dutch danish norwegian italian spanish "
+    "belarusian georgian chinese moldovan canadian".split()
+)
+_TITLE_WORDS: Final = _DEMONYMS | frozenset(
     "president prime minister chancellor secretary general deputy foreign defence defense spokesman "
     "spokeswoman spokesperson ambassador senator envoy special chief head leader commander admiral "
-    "lithuanian latvian estonian german french british polish ukrainian swedish finnish hungarian turkish "
-    "romanian bulgarian czech slovak dutch danish norwegian italian spanish belarusian georgian chinese "
     "former then mr mrs ms dr lt col gen sir lord vice state national security adviser advisor".split()
 )
 
@@ -1271,11 +1275,6 @@ def _role_fits(role: str, cand: Mention) -> bool:
     return False
 
 
-_DEMONYMS: Final = frozenset(
-    "russian american us u.s. lithuanian latvian estonian german french british polish ukrainian swedish "
-    "finnish hungarian turkish romanian bulgarian czech slovak dutch danish norwegian italian spanish "
-    "belarusian georgian chinese moldovan canadian".split()
-)
 
 
 def _spread_over_quotes(

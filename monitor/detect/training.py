@@ -348,13 +348,15 @@ def _repeat_examples(
 ) -> tuple[list[Features], list[int]]:
     """Pairs of gold statements of one speaker that share a label, in the order documents are
     seen (name order, as in evaluation): positive when both carry the same cluster. Each statement
-    is paired with the same speaker's earlier statements and, marked adjacent, with the sentence
-    just before it in its document. The author's narrative is left out (it opens no group)."""
+    is paired with the same speaker's last ``REPEAT_CANDIDATES`` statements of earlier documents,
+    with every earlier one of its own document (marked as such, as detection sees them) and, marked
+    adjacent, with the sentence just before it. The author's narrative is left out (it opens no group)."""
     known = set(demands)
-    seen: dict[str, list[tuple[Fingerprint, str, str]]] = {}  # speaker -> (fingerprint, cluster, document)
+    seen: dict[str, list[tuple[Fingerprint, str]]] = {}  # speaker -> (fingerprint, cluster) of earlier documents
     xs: list[Features] = []
     ys: list[int] = []
     for d, ctx, gold in zip(docs, contexts, aligned, strict=True):
+        article: dict[str, list[tuple[Fingerprint, str]]] = {}  # the same, of this document so far
         prev: tuple[Fingerprint, str] | None = None
         for i, g in enumerate(gold):
             labels = [lab for lab in (g.labels if g else ()) if lab in known]
@@ -368,17 +370,17 @@ def _repeat_examples(
                 if f:
                     xs.append(f)
                     ys.append(int(prev[1] == g.cluster))
-            earlier = seen.setdefault(fp.speaker, [])
-            # detection sees every earlier statement of the article, and other articles' through blocking keys
-            own = [(o, c, True) for o, c, doc in earlier if doc == d.doc]
-            others = [(o, c, False) for o, c, doc in earlier if doc != d.doc][-REPEAT_CANDIDATES:]
-            for other, cluster, same_article in others + own:
+            own = article.setdefault(fp.speaker, [])
+            pairs = [(o, c, False) for o, c in seen.get(fp.speaker, [])[-REPEAT_CANDIDATES:]]
+            for other, cluster, same_article in pairs + [(o, c, True) for o, c in own]:
                 f = pair_features(fp, other, False, same_article)
                 if f:
                     xs.append(f)
                     ys.append(int(cluster == g.cluster))
-            earlier.append((fp, g.cluster, d.doc))
+            own.append((fp, g.cluster))
             prev = (fp, g.cluster)
+        for speaker, statements in article.items():
+            seen.setdefault(speaker, []).extend(statements)
     return xs, ys
 
 

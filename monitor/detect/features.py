@@ -42,7 +42,7 @@ __all__ = [
     "word_stems",
 ]
 
-FEATURE_VERSION: Final = 4
+FEATURE_VERSION: Final = 5
 Features = dict[str, float]
 
 _WORD: Final = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*|\d+")
@@ -91,6 +91,7 @@ class DocContext:
     name_counts: Counter[str]  # how many sentences mention each speaker candidate
     surnames: dict[str, str]  # last word of a full name (folded) -> the full name
     excluded: Sequence[Sequence[tuple[str, str]]] = ()  # exclusion cues matched: (demand, cue name)
+    weak: Sequence[Sequence[Match]] = ()  # demands whose cues match below the lexicon's threshold
 
 
 def sentence_features(doc: DocContext, i: int) -> Features:
@@ -107,6 +108,11 @@ def sentence_features(doc: DocContext, i: int) -> Features:
     if doc.excluded:
         for demand, cue in doc.excluded[i]:
             f[f"excl:{demand}:{cue}"] = 1.0
+    if doc.weak:
+        for m in doc.weak[i]:
+            f[f"weak:{m.demand}"] = m.score
+            for h in m.hits:
+                f[f"weakcue:{m.demand}:{h.cue}"] = 1.0
     if i > 0:
         _lexicon(f, "prev", doc.own[i - 1], cues=False)
         if doc.segments[i - 1].line != seg.line:

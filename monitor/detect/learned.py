@@ -26,7 +26,7 @@ from monitor.detect.features import (
     word_stems,
 )
 from monitor.detect.lang import detect_language
-from monitor.detect.match import Match, exclusions, match_demands, quote_states
+from monitor.detect.match import Match, exclusions, match_demands, quote_states, score_sentence
 from monitor.detect.model import DetectorModel
 from monitor.detect.resources import normalise
 from monitor.detect.segment import segment_text
@@ -46,7 +46,10 @@ def document_context(
     segments = segment_text(text)
     article_lang = language or detect_language(text) or "en"
     langs = [sentence_languages(seg, article_lang) for seg in segments]
-    own = match_demands(segments, resources.demands, langs, use_context=False)
+    thresholds = {d.name: d.threshold for d in resources.demands}
+    scored = [score_sentence(seg.text, resources.demands, lg) for seg, lg in zip(segments, langs, strict=True)]
+    own = [[m for m in ms if m.score >= thresholds[m.demand]] for ms in scored]
+    weak = [[m for m in ms if m.score < thresholds[m.demand]] for ms in scored]
     ctx = match_demands(segments, resources.demands, langs, use_context=True, own=own)
     mentions = find_document_mentions(segments, resources.actors, published=published)
     speakers = find_speakers(segments, resources.actors, quote_states(segments), mentions)
@@ -78,6 +81,7 @@ def document_context(
         counts,
         surnames,
         excluded,
+        weak,
     )
 
 

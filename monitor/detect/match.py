@@ -28,6 +28,7 @@ __all__ = [
     "match_demands",
     "match_sentence",
     "quote_states",
+    "score_sentence",
 ]
 
 MAX_MATCH_CHARS: Final = 2_000  # longer "sentences" (unpunctuated dumps) are matched on a prefix
@@ -69,6 +70,17 @@ def match_sentence(text: str, demands: Sequence[Demand], languages: Iterable[str
     A cue with a negative weight is an exclusion: the text it matches cannot serve as evidence
     for the demand's other cues ("expansion of the NATO presence" is not enlargement).
     """
+    return [m for m in score_sentence(text, demands, languages) if m.score >= _threshold(demands, m.demand)]
+
+
+def _threshold(demands: Sequence[Demand], name: str) -> float:
+    return next(d.threshold for d in demands if d.name == name)
+
+
+def score_sentence(text: str, demands: Sequence[Demand], languages: Iterable[str] = ()) -> list[Match]:
+    """Every demand any positive cue of ``text`` speaks for, with its summed weight, whether or not
+    it reaches the demand's threshold (:func:`match_sentence` keeps those that do): the learned
+    layer weighs a lone weak cue ("deploy ... troops", "missiles") itself."""
     norm = normalise(text[:MAX_MATCH_CHARS])
     langs = frozenset(languages)
     words = [m.start() for m in _WORD.finditer(norm)]
@@ -78,9 +90,8 @@ def match_sentence(text: str, demands: Sequence[Demand], languages: Iterable[str
         hits = [
             h for cue in demand.cues if cue.weight > 0 and (h := _match_cue(cue, norm, words, langs, masked))
         ]
-        score = sum(h.weight for h in hits)
-        if score >= demand.threshold:
-            out.append(Match(demand.name, round(score, 3), tuple(hits)))
+        if hits:
+            out.append(Match(demand.name, round(sum(h.weight for h in hits), 3), tuple(hits)))
     return out
 
 

@@ -4,7 +4,7 @@ A model file is data, never code: gzip-compressed JSON with a fixed layout, read
 :func:`load_model` and checked key by key (types, finite numbers, known stances), so a file a
 user points the monitor at can make it detect badly but never run anything. Layout::
 
-    {"format": "monitor-detector", "format_version": 1, "feature_version": 4,
+    {"format": "monitor-detector", "format_version": 1, "feature_version": 5,
      "version": "learned-1-<digest>",
      "demands": ["nato_expansion", ...],
      "first": {"<demand>": {"bias": b, "threshold": t, "weights": {"feature": w, ...}}, ...},

@@ -104,3 +104,40 @@ def test_stance_is_averaged_over_the_speaker_candidates() -> None:
     # with one candidate the mixture is that candidate's own stance
     only, _ = judge_stance(model, doc, 5, ["nato_expansion"], [ryabkov], speaker_probabilities(model, [ryabkov]), None)
     assert only == "pro"
+
+
+def test_cues_below_the_lexicon_threshold_become_weak_features() -> None:
+    doc = document_context(
+        "Officials discussed the placement of troops in the region.\n"
+        "NATO must never admit Ukraine, the minister said.",
+        resources(),
+        language="en",
+    )
+    weak = sentence_features(doc, 0)  # one half-weight cue: no label of the lexicon's own
+    assert not doc.own[0]
+    assert weak["weak:deployments"] == 0.5
+    assert any(k.startswith("weakcue:deployments:") for k in weak)
+    strong = sentence_features(doc, 1)  # over the threshold: a lexicon label, not a weak cue
+    assert "lex:nato_expansion" in strong and "weak:nato_expansion" not in strong
+
+
+def test_datelines_and_source_pointers_between_statements_get_no_label() -> None:
+    from monitor.detect.learned import analyse_with_model
+    from monitor.detect.model import load_model
+    from monitor.detect_step import SHIPPED_MODEL
+
+    text = (
+        "Moscow insists NATO must halt its eastward expansion\n"
+        "GENEVA, March 3. /TASS/.\n"
+        "Russia demands legally binding guarantees that NATO will not expand further east and that "
+        "Ukraine will never join the alliance, Deputy Foreign Minister Sergei Ryabkov said.\n"
+        "This was stated by Ryabkov after the talks with the US delegation.\n"
+        "Photo: Reuters\n"
+        "He said NATO's open door policy was unacceptable to Moscow."
+    )
+    results = analyse_with_model(text, resources(), load_model(SHIPPED_MODEL), language="en")
+    by_text = {r.segment.text: r for r in results}
+    assert "nato_expansion" in results[2].labels
+    for furniture in ("GENEVA, March 3. /TASS/.", "Photo: Reuters"):
+        assert by_text[furniture].labels == ()
+    assert by_text["This was stated by Ryabkov after the talks with the US delegation."].labels == ()

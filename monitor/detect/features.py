@@ -27,6 +27,7 @@ from typing import Final
 
 from monitor.detect.dedup import stem
 from monitor.detect.match import Match
+from monitor.detect.noclaim import POINTER
 from monitor.detect.resources import normalise
 from monitor.detect.segment import Segment
 from monitor.detect.speaker import Mention, Speaker
@@ -135,17 +136,9 @@ def sentence_features(doc: DocContext, i: int) -> Features:
         f["pron_start"] = 1.0
     if doc.speakers[i] is not None:
         f["has_speaker"] = 1.0
-    if _POINTER.search(norm[:200]):
+    if POINTER.search(norm[:200]):
         f["pointer"] = 1.0
     return f
-
-
-# "This was stated by ...", "Об этом заявил ...": an attribution of the sentence before, no claim of its own
-_POINTER: Final = re.compile(
-    r"^\W*(?:(?:this|that|it) (?:was|is|has been) (?:\w+ )?"
-    r"(?:said|stated|announced|reported|noted|written|declared)"
-    r"|об этом|как (?:заявил|сообщил|отметил)\w*|(?:this|that) was the (?:message|view|position))"
-)
 
 
 def _lexicon(f: Features, prefix: str, matches: Sequence[Match], *, cues: bool = True) -> None:

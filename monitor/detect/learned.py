@@ -28,6 +28,7 @@ from monitor.detect.features import (
 from monitor.detect.lang import detect_language
 from monitor.detect.match import Match, exclusions, match_demands, quote_states, score_sentence
 from monitor.detect.model import DetectorModel
+from monitor.detect.noclaim import is_furniture, is_pointer
 from monitor.detect.resources import normalise
 from monitor.detect.segment import segment_text
 from monitor.detect.speaker import Speaker, find_document_mentions, find_speakers
@@ -132,6 +133,8 @@ def analyse_with_model(
                 why[name] = {"p": round(p, 3), "features": clf.strongest(feats)}
         matches.sort(key=lambda m: -m.score)
         labels = tuple(m.demand for m in matches if m.demand in known)
+        if labels and not doc.own[i] and (is_furniture(seg.text) or is_pointer(seg.text)):
+            matches, labels = [], ()  # a dateline or a pointer to the sentence before: no claim of its own
         if not labels:
             out.append(SentenceResult(seg, (), doc.speakers[i], None, doc.language))
             continue

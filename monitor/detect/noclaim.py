@@ -1,0 +1,56 @@
+"""Sentences that carry no claim of their own and so never get a demand label. Pure.
+
+By the labelling conventions a sentence is labelled only when it states, reports or questions a
+position; two kinds of segment never do, whatever their neighbours say:
+
+- page furniture: datelines ("MOSCOW, January 14. /TASS/."), photo captions and credits
+  ("Photo: Reuters", "Фото: РИА Новости"), agency bylines and time stamps ("Last updated: ...");
+- source pointers that only say where the sentence before was said ("Об этом заявил ...",
+  "This was stated on the website of ...") and name no demand themselves.
+
+The learned layer inherits labels from the context, so without this check a dateline between
+two statements would pick up their labels.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from monitor.detect.resources import normalise
+
+__all__ = ["POINTER", "is_furniture", "is_pointer"]
+
+MAX_FURNITURE_WORDS: Final = 12
+
+# "This was stated by ...", "Об этом заявил ...": an attribution of the sentence before
+POINTER: Final = re.compile(
+    r"^\W*(?:(?:this|that|it) (?:was|is|has been) (?:\w+ )?"
+    r"(?:said|stated|announced|reported|noted|written|declared)"
+    r"|об этом|как (?:заявил|сообщил|отметил)\w*|(?:this|that) was the (?:message|view|position))"
+)
+
+_MONTH: Final = (
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+    r"|(?:январ|феврал|март|апрел|ма|июн|июл|август|сентябр|октябр|ноябр|декабр)[а-я]*"
+)
+_FURNITURE: Final = re.compile(
+    # a dateline: a place in capitals or title case, a date, maybe the agency ("MOSCOW, July 11 - RIA Novosti.")
+    rf"^\W*[A-ZА-ЯЁ][\w.\- ]{{1,30}},\s*(?:(?i:{_MONTH})\s*\d{{1,2}}|\d{{1,2}}\s*(?i:{_MONTH}))\b"
+    # an agency slug or byline on its own ("/TASS/.", "(Xinhua)", "AFP", "REUTERS/Maxim Shemetov")
+    r"|^\W*(?:/\s*[A-ZА-Я]+\s*/|\((?:xinhua|afp|ap|reuters)\))"
+    r"|^\W*(?i:reuters|afp|ap|tass|epa|getty images|xinhua|ria novosti|риа новости|тасс)\b\W*(?:/|,|$)"
+    # photo captions and credits, time stamps
+    r"|^\W*(?i:(?:sample |file |main )?photo|фото|image|picture|credit)\s*(?::|\.|$)"
+    r"|^\W*(?i:published|last updated|last modified|updated|опубликовано|обновлено)\s*:"
+)
+
+
+def is_furniture(text: str) -> bool:
+    """Whether ``text`` is a dateline, photo credit, byline or time stamp, not a sentence of the story."""
+    return len(text.split()) <= MAX_FURNITURE_WORDS and bool(_FURNITURE.search(text[:300]))
+
+
+def is_pointer(text: str) -> bool:
+    """Whether ``text`` opens as a pointer to the source of the sentence before ("Об этом заявил ...")."""
+    return bool(POINTER.search(normalise(text[:200])))

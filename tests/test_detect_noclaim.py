@@ -1,0 +1,56 @@
+"""Segments that carry no claim of their own: page furniture and source pointers."""
+
+from __future__ import annotations
+
+import pytest
+
+from monitor.detect.noclaim import is_furniture, is_pointer
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "BRUSSELS, March 3. /TASS/.",
+        "Vienna, Feb. 10 (Xinhua) —",
+        "WARSAW, 12 October - RIA Novosti.",
+        "САНКТ-ПЕТЕРБУРГ, 5 марта. /ТАСС/.",
+        "Photo: Alexander Zemlianichenko / AP",
+        "Фото: Reuters",
+        "AFP",
+        "Reuters/Yves Herman",
+        "Last updated: 3 Mar. 2024 10:15",
+        "Published : Friday, 8 March, 2024 at 12:00 AM",
+    ],
+)
+def test_furniture_is_recognised(text: str) -> None:
+    assert is_furniture(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Moscow, Washington agree to meet again in Geneva.",
+        "Lavrov said on March 3 that NATO's expansion was unacceptable.",
+        "Reuters reported that the alliance would not close its door to Ukraine.",
+        "Photographs of the missile launchers near the border were published on Monday.",
+        # a long sentence opening like a dateline is a sentence of the story
+        "WARSAW, 12 October: Poland asked the alliance for more troops on its eastern border, "
+        "the defence minister told reporters after the meeting in Brussels.",
+    ],
+)
+def test_sentences_of_the_story_are_not_furniture(text: str) -> None:
+    assert not is_furniture(text)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("This was stated by the Russian Deputy Foreign Minister on Tuesday.", True),
+        ("Об этом заявил министр иностранных дел Сергей Лавров.", True),
+        ("That was the message from the alliance's headquarters.", True),
+        ("This is a red line for Russia.", False),
+        ("Он заявил об этом журналистам.", False),
+    ],
+)
+def test_pointers(text: str, expected: bool) -> None:
+    assert is_pointer(text) is expected

@@ -93,3 +93,21 @@ def test_learned_layer_beats_the_rule_layer_on_unseen_documents(
 @pytest.mark.skipif(not HAS_CORPUS, reason=f"no Russian labelled documents without the corpus at {CORPUS}")
 def test_held_out_russian_part_scores_above_floor(corpus: list[LabelledDoc], model: DetectorModel) -> None:
     assert _score(corpus, "c7", model).micro.f1 >= 0.55
+
+
+def test_documents_can_each_have_their_own_model(corpus: list[LabelledDoc], model: DetectorModel) -> None:
+    """Cross-validation groups every held-out document in one pass, each labelled by its fold's model."""
+    res = resources()
+    test = [d for d in corpus if d.part == ENGLISH_TEST_PART][:2]
+    texts = {d.doc: d.text for d in test}
+    first, second = sorted(texts)
+    mixed = predict_texts(texts, res, NOW, models={first: model})
+    alone_learned = predict_texts({first: texts[first]}, res, NOW, model=model)
+    alone_rules = predict_texts({second: texts[second]}, res, NOW)
+
+    def labels(preds: list, doc: str) -> list:
+        return [(p.start, p.labels, p.speaker, p.stance) for p in preds if p.doc == doc]
+
+    assert labels(mixed, first) == labels(alone_learned, first)
+    assert labels(mixed, second) == labels(alone_rules, second)
+    assert labels(alone_learned, first) != labels(predict_texts({first: texts[first]}, res, NOW), first)

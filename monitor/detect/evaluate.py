@@ -23,7 +23,14 @@ from datetime import date, datetime
 from typing import Any
 
 from monitor.detect.article import Resources, analyse_text
-from monitor.detect.dedup import DEFAULT_THRESHOLD, MemoryIndex, assign_groups, grouping_items, state_keys
+from monitor.detect.dedup import (
+    DEFAULT_THRESHOLD,
+    MemoryIndex,
+    PairScorer,
+    assign_groups,
+    grouping_items,
+    state_keys,
+)
 from monitor.detect.learned import analyse_with_model
 from monitor.detect.model import DetectorModel
 from monitor.detect.resources import Actor, normalise
@@ -302,6 +309,7 @@ def predict_texts(
     published: Mapping[str, date] | None = None,
     titles: Mapping[str, str] | None = None,
     alert_narrative: bool = False,
+    models: Mapping[str, DetectorModel] | None = None,
 ) -> list[PredictedSentence]:
     """Run detection and in-memory grouping over documents in name order (the order they are 'seen');
     ``languages``, ``published`` and ``titles`` give documents' languages, dates and titles where known;
@@ -309,14 +317,9 @@ def predict_texts(
     None = the model's repeat threshold (the rule layer's default without a model); with a
     model that has a pairwise repeat classifier the threshold is on its probability;
     ``cross_threshold`` is the one for statements of earlier documents (None: ``threshold`` when
-    given, else the model's)."""
-    if cross_threshold is None and threshold is not None:
-        cross_threshold = threshold
-    elif cross_threshold is None and model is not None:
-        cross_threshold = model.cross_article_threshold
-    if threshold is None:
-        threshold = model.repeat_threshold if model is not None else DEFAULT_THRESHOLD
-    scorer = model.repeat_scorer() if model is not None else None
+    given, else the model's). ``models`` gives some documents a model of their own (cross-validation:
+    each document labelled by the model that did not train on it, all grouped in one pass); each
+    such document's statements are then matched with its own model's repeat classifier."""
     index = MemoryIndex()
     preds: list[PredictedSentence] = []
     langs = languages or {}
@@ -325,15 +328,18 @@ def predict_texts(
     heads = titles or {}
     for doc in sorted(texts):
         lang, day = langs.get(doc, ""), dates.get(doc)
-        if model is not None:
+        doc_model = (models or {}).get(doc, model)
+        doc_threshold, doc_cross, scorer = _repeat_settings(doc_model, threshold, cross_threshold)
+        if doc_model is not None:
             results = analyse_with_model(
-                texts[doc], resources, model, language=lang, published=day, title=heads.get(doc, "")
+                texts[doc], resources, doc_model, language=lang, published=day, title=heads.get(doc, "")
             )
         else:
             results = analyse_text(texts[doc], resources, language=lang, published=day, title=heads.get(doc, ""))
         items = grouping_items(results, doc, alert_narrative=alert_narrative, states=states)
         groups = {
-            g.position: g.group_id for g in assign_groups(items, index, now, threshold, scorer, cross_threshold)
+            g.position: g.group_id
+            for g in assign_groups(items, index, now, doc_threshold, scorer, doc_cross)
         }
         for k, r in enumerate(results):
             group = groups.get(k)
@@ -349,6 +355,20 @@ def predict_texts(
                 )
             )
     return preds
+
+
+def _repeat_settings(
+    model: DetectorModel | None, threshold: float | None, cross_threshold: float | None
+) -> tuple[float, float | None, PairScorer | None]:
+    """The repeat thresholds (same article, earlier articles) and pair scorer used with ``model``;
+    explicit thresholds win over the model's, a same-article one alone serves for both."""
+    if cross_threshold is None and threshold is not None:
+        cross_threshold = threshold
+    elif cross_threshold is None and model is not None:
+        cross_threshold = model.cross_article_threshold
+    if threshold is None:
+        threshold = model.repeat_threshold if model is not None else DEFAULT_THRESHOLD
+    return threshold, cross_threshold, model.repeat_scorer() if model is not None else None
 
 
 def evaluate_texts(

@@ -92,17 +92,8 @@ def main() -> None:
         days.update({d.doc: d.published for d in test if d.published is not None})
         titles.update({d.doc: d.title for d in test})
         models.update(dict.fromkeys(t, model))
-        preds = predict_texts(
-            t,
-            res,
-            NOW,
-            model=model,
-            languages=lg,
-            published=days,
-            titles=titles,
-            threshold=args.group_threshold,
-            cross_threshold=args.cross_threshold,
-        )
+        grouping = {"threshold": args.group_threshold, "cross_threshold": args.cross_threshold}
+        preds = predict_texts(t, res, NOW, model=model, languages=lg, published=days, titles=titles, **grouping)
         gold = [g for d in test for g in d.gold]
         s = score(gold, preds, t, same)
         rows.append(row(part, s, len(test)))
@@ -119,16 +110,9 @@ def main() -> None:
     # streamed: the same held-out labels, but every document grouped in one pass, as the monitor
     # sees them (a statement of part c5 may repeat one of part c1); each document's statements are
     # matched by its own fold's repeat classifier, which never saw a pair involving that document
+    grouping = {"threshold": args.group_threshold, "cross_threshold": args.cross_threshold}
     streamed_preds = predict_texts(
-        texts,
-        res,
-        NOW,
-        models=models,
-        languages=langs,
-        published=days,
-        titles=titles,
-        threshold=args.group_threshold,
-        cross_threshold=args.cross_threshold,
+        texts, res, NOW, models=models, languages=langs, published=days, titles=titles, **grouping
     )
     streamed = score(all_gold, streamed_preds, texts, same)
     rows.append(row("streamed", streamed, len(texts)))

@@ -352,14 +352,23 @@ def _anchors(texts: Sequence[str]) -> tuple[str, ...]:
     return tuple(out) if all(out) else ()
 
 
+_WORD_START: Final = r"(?<![\w])"  # how compile_term opens a term that starts at a word
+
+
+def _alternation(patterns: Sequence[str]) -> re.Pattern[str]:
+    """One regex matching any of ``patterns``, the first that matches at a position winning. The
+    word-start test every alias opens with is written once in front of the alternatives: the same
+    matches, but the regex engine then tests each position once instead of once per alias (an
+    actor with many spellings was the costliest regex of detection)."""
+    if all(p.startswith(_WORD_START) for p in patterns):
+        rests = "|".join(f"(?:{p[len(_WORD_START):]})" for p in patterns)
+        return re.compile(f"{_WORD_START}(?:{rests})")
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
 def _index(actors: Sequence[Actor]) -> _ActorIndex:
     patterns = tuple(
-        (
-            a,
-            re.compile("|".join(f"(?:{compile_term(alias).pattern})" for alias in a.aliases)),
-            _anchors(a.aliases),
-        )
-        for a in actors
+        (a, _alternation([compile_term(alias).pattern for alias in a.aliases]), _anchors(a.aliases)) for a in actors
     )
     # longest first; equal lengths in name order, so detection does not depend on set order
     role_texts = sorted(

@@ -227,6 +227,7 @@ KEY_REFERENCE: Final = re.compile(
 )
 _OPEN_QUOTES: Final = frozenset("“«„")
 _CLOSE_QUOTES: Final = frozenset("”»")
+_QUOTE_MARK: Final = re.compile('[“«„”»"]')
 
 
 def quote_states(segments: Sequence[Segment]) -> list[tuple[bool, bool]]:
@@ -238,12 +239,13 @@ def quote_states(segments: Sequence[Segment]) -> list[tuple[bool, bool]]:
         if seg.line != line:
             inside, line = False, seg.line
         start = inside
-        for char in seg.text:
+        for mark in _QUOTE_MARK.finditer(seg.text):  # the marks only, not every character
+            char = mark.group()
             if char in _OPEN_QUOTES:
                 inside = True
             elif char in _CLOSE_QUOTES:
                 inside = False
-            elif char == '"':
+            else:
                 inside = not inside
         states.append((start, inside))
     return states

@@ -1182,18 +1182,22 @@ def _inside_quote_before(norm: str, start: int, end: int) -> bool:
     return any(c in _QUOTE_CHARS for c in norm[start:end]) and norm[start:end].count('"') % 2 == 1
 
 
+_QUOTE_MARK: Final = re.compile('[“«„”»"]')
+
+
 def _outside_quotes(norm: str, starts_inside: bool) -> list[bool]:
+    """Per offset of ``norm`` (and one past its end): whether it stands outside quotation marks,
+    a mark counting from the offset after it. Filled run by run between the marks: a step per
+    character took a quarter of the speaker rules' time."""
     inside = starts_inside
     flags: list[bool] = []
-    for char in norm:
-        flags.append(not inside)
-        if char in "“«„":
-            inside = True
-        elif char in "”»":
-            inside = False
-        elif char == '"':
-            inside = not inside
-    flags.append(not inside)
+    done = 0
+    for mark in _QUOTE_MARK.finditer(norm):
+        flags.extend([not inside] * (mark.end() - done))
+        done = mark.end()
+        char = mark.group()
+        inside = True if char in "“«„" else False if char in "”»" else not inside
+    flags.extend([not inside] * (len(norm) + 1 - done))
     return flags
 
 

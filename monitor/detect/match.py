@@ -137,8 +137,8 @@ def _match_cue(cue: Cue, norm: str, words: list[int], langs: frozenset[str], mas
     if not _may_match(cue, norm):
         return None  # no term of the cue can match: skip its regexes
     for term in cue.terms:
-        if langs and term.lang not in langs:
-            continue
+        if (langs and term.lang not in langs) or (term.anchor and term.anchor not in norm):
+            continue  # the anchor test of _search before calling it: most terms fail it
         found = _search(term, norm, masked)
         if found is not None:
             return CueHit(cue.name, cue.weight, (term.source,), (found.group().strip(),))

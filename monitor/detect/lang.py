@@ -18,6 +18,7 @@ import tempfile
 import zipfile
 from array import array
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -106,8 +107,8 @@ def _read_header(f: IO[bytes], version: tuple[int, int]) -> tuple[tuple[int, ...
 def detect_language(text: str) -> str:
     """ISO 639-1 code of ``text`` ("en", "ru", ...); "" when there are too few letters to tell."""
     sample = text[:MAX_CHARS]
-    letters = sum(c.isalpha() for c in sample)
-    if letters < 20:
+    # whether it has 20 letters, found by C-level filtering that stops at the 20th (not a count of all)
+    if next(islice(filter(str.isalpha, sample), 19, None), None) is None:
         return script_language(sample)
     lang, _score = _classify()(sample)
     return str(lang)

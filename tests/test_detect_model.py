@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 import monitor.cli.detect_cmds  # noqa: F401  (registers the commands)
 from monitor.cli import main
 from monitor.config import load_settings
-from monitor.detect.model import load_model, model_from_json, model_to_json, save_model
+from monitor.detect.model import MulticlassModel, load_model, model_from_json, model_to_json, save_model
 from monitor.detect_step import SHIPPED_MODEL, load_detector
 from monitor.errors import ModelError
 
@@ -130,3 +131,13 @@ def test_bad_model_file_exits_2_before_the_database_is_touched(tmp_path: Path, c
     assert result.exit_code == 2, result.output
     assert str(bad) in result.output and "monitor train" in result.output
     assert not db.exists()
+
+
+def test_three_class_scores_equal_the_general_loop() -> None:
+    """The unrolled three-class scores are the general loop's, to the last bit."""
+    rng = random.Random(3)
+    weights = {f"f{k}": tuple(rng.uniform(-3, 3) for _ in range(3)) for k in range(50)}
+    model = MulticlassModel(("contra", "neutral", "pro"), (0.1, -0.2, 0.3), weights)
+    for _ in range(200):
+        features = {f"f{rng.randrange(80)}": rng.choice((1.0, rng.uniform(0, 2))) for _ in range(30)}
+        assert model._scores3(features) == model._scores(features)

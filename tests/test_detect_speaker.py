@@ -178,9 +178,9 @@ def test_unknown_names_are_the_unbroken_name_words(text: str, names: list[str]) 
 
 
 def test_actor_prefilter_changes_no_mention(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only the actors one of whose anchors' first three letters occur in a sentence are matched
-    against it: on every seed sentence (English and Russian) the mentions are those found when
-    every actor is tried."""
+    """Only the actors and roles one of whose anchors' first three letters occur in a sentence
+    are matched against it: on every seed sentence (English and Russian) the mentions are those
+    found when every actor and every role is tried."""
     from pathlib import Path
 
     from monitor.detect import speaker
@@ -191,9 +191,12 @@ def test_actor_prefilter_changes_no_mention(monkeypatch: pytest.MonkeyPatch) -> 
     seeds = Path(__file__).parents[1] / "seeds"
     segments = [s for f in sorted(seeds.glob("*.txt")) for s in segment_text(f.read_text(encoding="utf-8"))]
     index = speaker._cached_index(actors)
-    assert any(len(index.candidates(speaker.normalise(s.text))) < len(index.patterns) for s in segments)
+    grams = [speaker._trigrams(speaker.normalise(s.text)) for s in segments]
+    assert any(len(index.candidates(g)) < len(index.patterns) for g in grams)
+    assert all(len(index.role_candidates(g)) < len(index.roles) for g in grams)
     fast = [speaker.find_mentions(s, actors) for s in segments]
-    monkeypatch.setattr(speaker._ActorIndex, "candidates", lambda self, norm: list(range(len(self.patterns))))
+    monkeypatch.setattr(speaker._ActorIndex, "candidates", lambda self, grams: list(range(len(self.patterns))))
+    monkeypatch.setattr(speaker._ActorIndex, "role_candidates", lambda self, grams: list(range(len(self.roles))))
     slow = [speaker.find_mentions(s, actors) for s in segments]
     assert fast == slow
     assert sum(m.known for ms in slow for m in ms) > 50

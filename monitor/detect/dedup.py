@@ -31,6 +31,7 @@ import struct
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Final, Protocol
 
 from monitor.detect.resources import Actor, normalise
@@ -449,6 +450,7 @@ class GroupDecision:
     similarity: float
 
 
+@lru_cache(maxsize=1 << 16)  # the same words recur in every document: strip each once
 def stem(word: str) -> str:
     """Light, idempotent suffix stripping; keeps at least four characters."""
     suffixes = _RU_SUFFIXES if any("\u0400" <= c <= "\u04ff" for c in word) else _EN_SUFFIXES

@@ -128,7 +128,7 @@ def sentence_features(doc: DocContext, i: int) -> Features:
     n = len(stems)
     f["len:" + ("1" if n <= 3 else "2" if n <= 8 else "3" if n <= 25 else "4")] = 1.0
     f["first"] = float(i == 0)
-    if any(c in _QUOTE_CHARS for c in seg.text):
+    if not _QUOTE_CHARS.isdisjoint(seg.text):  # a set operation, not a generator step per character
         f["quote"] = 1.0
     if _SPEECH.search(norm):
         f["speech"] = 1.0

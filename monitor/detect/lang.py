@@ -12,11 +12,13 @@ with the library's loader). A model file of another layout is left to the librar
 from __future__ import annotations
 
 import lzma
+import re
 import shutil
 import tempfile
 import zipfile
 from array import array
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -28,6 +30,8 @@ _MEMBERS: Final = frozenset({"ptc.npy", "pc.npy", "classes.npy", "nextmove.npy",
                              "out_feat.npy"})
 _TYPECODES: Final = {2: "H", 4: "I", 8: "L"}  # unsigned NumPy item size -> array typecode
 _CHUNK: Final = 1 << 20
+_CYRILLIC_LETTER: Final = re.compile("[\u0400-\u04ff]")
+_LATIN_LETTER: Final = re.compile("[A-Za-z]")
 
 
 @lru_cache(maxsize=1)
@@ -103,8 +107,8 @@ def _read_header(f: IO[bytes], version: tuple[int, int]) -> tuple[tuple[int, ...
 def detect_language(text: str) -> str:
     """ISO 639-1 code of ``text`` ("en", "ru", ...); "" when there are too few letters to tell."""
     sample = text[:MAX_CHARS]
-    letters = sum(c.isalpha() for c in sample)
-    if letters < 20:
+    # whether it has 20 letters, found by C-level filtering that stops at the 20th (not a count of all)
+    if next(islice(filter(str.isalpha, sample), 19, None), None) is None:
         return script_language(sample)
     lang, _score = _classify()(sample)
     return str(lang)
@@ -112,8 +116,9 @@ def detect_language(text: str) -> str:
 
 def script_language(text: str) -> str:
     """A cheap guess from the alphabet: "ru" for mostly Cyrillic, "en" for mostly Latin, else ""."""
-    cyr = sum("\u0400" <= c <= "\u04ff" for c in text)
-    lat = sum(c.isascii() and c.isalpha() for c in text)
+    # counted by the regex engine: a Python loop over the characters took ~7 % of detection
+    cyr = len(_CYRILLIC_LETTER.findall(text))
+    lat = len(_LATIN_LETTER.findall(text))  # the ASCII letters are exactly A-Z and a-z
     if cyr == lat == 0:
         return ""
     return "ru" if cyr > lat else "en"

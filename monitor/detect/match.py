@@ -137,8 +137,8 @@ def _match_cue(cue: Cue, norm: str, words: list[int], langs: frozenset[str], mas
     if not _may_match(cue, norm):
         return None  # no term of the cue can match: skip its regexes
     for term in cue.terms:
-        if langs and term.lang not in langs:
-            continue
+        if (langs and term.lang not in langs) or (term.anchor and term.anchor not in norm):
+            continue  # the anchor test of _search before calling it: most terms fail it
         found = _search(term, norm, masked)
         if found is not None:
             return CueHit(cue.name, cue.weight, (term.source,), (found.group().strip(),))
@@ -227,6 +227,7 @@ KEY_REFERENCE: Final = re.compile(
 )
 _OPEN_QUOTES: Final = frozenset("“«„")
 _CLOSE_QUOTES: Final = frozenset("”»")
+_QUOTE_MARK: Final = re.compile('[“«„”»"]')
 
 
 def quote_states(segments: Sequence[Segment]) -> list[tuple[bool, bool]]:
@@ -238,12 +239,13 @@ def quote_states(segments: Sequence[Segment]) -> list[tuple[bool, bool]]:
         if seg.line != line:
             inside, line = False, seg.line
         start = inside
-        for char in seg.text:
+        for mark in _QUOTE_MARK.finditer(seg.text):  # the marks only, not every character
+            char = mark.group()
             if char in _OPEN_QUOTES:
                 inside = True
             elif char in _CLOSE_QUOTES:
                 inside = False
-            elif char == '"':
+            else:
                 inside = not inside
         states.append((start, inside))
     return states

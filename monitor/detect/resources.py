@@ -34,6 +34,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, Final
 
 from monitor.errors import ConfigError
@@ -83,6 +84,20 @@ _FOLD: Final = str.maketrans(
 
 def normalise(text: str) -> str:
     """Lower-case and fold quotes, dashes and ``ё``; the result has the same length as ``text``."""
+    # detection normalises each sentence about five times (lexicon, mentions, speakers, features):
+    # short texts are remembered, while whole documents are folded anew, not kept by the cache
+    return _normalise_short(text) if len(text) <= _CACHED_CHARS else _fold(text)
+
+
+_CACHED_CHARS: Final = 2_000  # the longest prefix of a sentence that detection matches
+
+
+@lru_cache(maxsize=4096)
+def _normalise_short(text: str) -> str:
+    return _fold(text)
+
+
+def _fold(text: str) -> str:
     folded = text.translate(_FOLD)
     lowered = folded.lower()
     return lowered if len(lowered) == len(text) else "".join(c.lower()[:1] or c for c in folded)

@@ -7,7 +7,7 @@ import tomllib
 import pytest
 
 from monitor.detect.article import Resources, analyse_text
-from monitor.detect.match import match_sentence
+from monitor.detect.match import match_sentence, score_sentence, split_by_threshold
 from monitor.detect.resources import load_actors, load_demands
 from monitor.detect_step import shipped_resources
 from monitor.errors import ConfigError
@@ -178,3 +178,15 @@ def test_cue_anchor_prefilter_changes_no_match() -> None:
     assert sum(len(ms) for ms in slow) > 20
     slow_excluded = [match.exclusions(s.text, demands) for s in segments]
     assert fast_excluded == slow_excluded and any(slow_excluded)
+
+
+def test_scores_below_the_threshold_are_kept_apart_from_labels(resources: Resources) -> None:
+    text = "The ministers spoke about missiles."  # one half-weight cue of deployments
+    scored = score_sentence(text, resources.demands)
+    strong, weak = split_by_threshold(scored, resources.demands)
+    assert [m.demand for m in weak] == ["deployments"] and weak[0].score == 0.5
+    assert strong == [] and match_sentence(text, resources.demands) == []
+    labelled = "Russia demands that NATO never deploy strike weapons near its borders."
+    strong, weak = split_by_threshold(score_sentence(labelled, resources.demands), resources.demands)
+    assert "deployments" in {m.demand for m in strong}
+    assert strong == match_sentence(labelled, resources.demands)

@@ -26,7 +26,14 @@ from monitor.detect.features import (
     word_stems,
 )
 from monitor.detect.lang import detect_language
-from monitor.detect.match import Match, exclusions, match_demands, quote_states, score_sentence
+from monitor.detect.match import (
+    Match,
+    exclusions,
+    match_demands,
+    quote_states,
+    score_sentence,
+    split_by_threshold,
+)
 from monitor.detect.model import DetectorModel
 from monitor.detect.noclaim import is_furniture, is_pointer
 from monitor.detect.resources import normalise
@@ -47,10 +54,11 @@ def document_context(
     segments = segment_text(text)
     article_lang = language or detect_language(text) or "en"
     langs = [sentence_languages(seg, article_lang) for seg in segments]
-    thresholds = {d.name: d.threshold for d in resources.demands}
-    scored = [score_sentence(seg.text, resources.demands, lg) for seg, lg in zip(segments, langs, strict=True)]
-    own = [[m for m in ms if m.score >= thresholds[m.demand]] for ms in scored]
-    weak = [[m for m in ms if m.score < thresholds[m.demand]] for ms in scored]
+    split = [
+        split_by_threshold(score_sentence(seg.text, resources.demands, lg), resources.demands)
+        for seg, lg in zip(segments, langs, strict=True)
+    ]
+    own, weak = [strong for strong, _ in split], [w for _, w in split]
     ctx = match_demands(segments, resources.demands, langs, use_context=True, own=own)
     mentions = find_document_mentions(segments, resources.actors, published=published)
     speakers = find_speakers(segments, resources.actors, quote_states(segments), mentions)

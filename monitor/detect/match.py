@@ -29,6 +29,7 @@ __all__ = [
     "match_sentence",
     "quote_states",
     "score_sentence",
+    "split_by_threshold",
 ]
 
 MAX_MATCH_CHARS: Final = 2_000  # longer "sentences" (unpunctuated dumps) are matched on a prefix
@@ -70,11 +71,15 @@ def match_sentence(text: str, demands: Sequence[Demand], languages: Iterable[str
     A cue with a negative weight is an exclusion: the text it matches cannot serve as evidence
     for the demand's other cues ("expansion of the NATO presence" is not enlargement).
     """
-    return [m for m in score_sentence(text, demands, languages) if m.score >= _threshold(demands, m.demand)]
+    return split_by_threshold(score_sentence(text, demands, languages), demands)[0]
 
 
-def _threshold(demands: Sequence[Demand], name: str) -> float:
-    return next(d.threshold for d in demands if d.name == name)
+def split_by_threshold(matches: Sequence[Match], demands: Sequence[Demand]) -> tuple[list[Match], list[Match]]:
+    """``matches`` (of :func:`score_sentence`) split into the labels, which reach their demand's
+    threshold, and the weak ones, which fall short of it."""
+    thresholds = {d.name: d.threshold for d in demands}
+    strong = [m for m in matches if m.score >= thresholds[m.demand]]
+    return strong, [m for m in matches if m.score < thresholds[m.demand]]
 
 
 def score_sentence(text: str, demands: Sequence[Demand], languages: Iterable[str] = ()) -> list[Match]:

@@ -197,13 +197,8 @@ def detect_article(
                 return  # another run detected it already (or is doing so and has committed)
             kept = {}
         text, language, published_at, first_seen_at, title = repo.article_text(session, article_id)
-        results = detector.analyse(
-            text,
-            language,
-            use_context=m.settings.detect.use_context,
-            published=published_day(published_at, now, first_seen_at),
-            title=title,
-        )
+        day = published_day(published_at, now, first_seen_at)
+        results = detector.analyse(text, language, use_context=m.settings.detect.use_context, published=day, title=title)
         items = grouping_items(
             results,
             f"article:{article_id}",
@@ -211,7 +206,11 @@ def detect_article(
             states=detector.states,
         )
         index = repo.SqlGroupIndex(session, article_id, results, detector.version, kept)
-        grouped = assign_groups(items, index, now, threshold, detector.repeat_scorer(), cross)
+        # grouping weighs the days between two articles on their own dates only: a day first seen
+        # stands in for roles, but an archive ingested at once would look like one day's news
+        grouped = assign_groups(
+            items, index, now, threshold, detector.repeat_scorer(), cross, published_day(published_at, now)
+        )
         for k, (r, item) in enumerate(zip(results, items, strict=True)):
             if r.labels and not item[1]:
                 index.add_ungrouped(k, now)

@@ -72,6 +72,12 @@ def test_the_detect_step_passes_the_stored_published_date(settings: Settings) ->
         detect_articles(m, NOW)
         with m.session() as s:
             rows = s.execute(select(Article.canonical_url, Statement.speaker).join(Statement)).all()
+            days = s.execute(select(Article.canonical_url, Statement.evidence).join(Statement)).all()
     # the undated article was first seen on NOW (2026): the holder then
     assert sorted(rows) == [("https://news.example/0", "Jens Stoltenberg"), ("https://news.example/1", "Mark Rutte"),
                             ("https://news.example/2", "Mark Rutte")]
+    # the stored fingerprints carry the article's own date, for the repeat classifier to weigh the days
+    # between articles; the day first seen does not stand in there (an archive ingested at once)
+    assert sorted((url, ev["fingerprint"].get("day")) for url, ev in days) == [
+        ("https://news.example/0", "2022-01-07"), ("https://news.example/1", "2025-02-01"),
+        ("https://news.example/2", None)]

@@ -12,6 +12,8 @@ from monitor.detect.dedup import (
     assign_groups,
     blocking_keys,
     fingerprint,
+    fingerprint_from_json,
+    fingerprint_to_json,
     linear_scorer,
     lookup_keys,
     pair_features,
@@ -158,3 +160,29 @@ def test_earlier_articles_statements_need_their_own_threshold() -> None:
     first = assign_groups([item], index, NOW, 0.5, scorer, 0.2)
     loose = assign_groups([(B, ("nato_expansion",), "ryabkov", False, ())], index, NOW, 0.5, scorer, 0.2)
     assert not loose[0].is_new and loose[0].group_id == first[0].group_id
+
+
+def test_pairs_of_two_articles_see_the_days_between_them() -> None:
+    # reports of one occasion appear within days of each other (convention 6): the repeat
+    # classifier weighs the gap, bucketed, between two articles' publication dates
+    day = datetime(2022, 1, 10, tzinfo=UTC).date()
+    fa = fingerprint(A, ["nato_expansion"], "ryabkov", day=day)
+    for gap, bucket in ((0, "days:1"), (1, "days:1"), (5, "days:2"), (20, "days:3"), (200, "days:4")):
+        fb = fingerprint(B, ["nato_expansion"], "ryabkov", day=day + timedelta(days=gap))
+        f = pair_features(fa, fb, False)
+        assert [k for k in f if k.startswith("days:")] == [bucket]
+        assert pair_features(fb, fa, False)[bucket] == 1.0  # symmetric
+        assert not [k for k in pair_features(fa, fb, False, True) if k.startswith("days:")]  # one article: one date
+    undated = fingerprint(B, ["nato_expansion"], "ryabkov")
+    assert [k for k in pair_features(fa, undated, False) if k.startswith("days:")] == ["days:unknown"]
+
+
+def test_a_stored_fingerprint_keeps_its_date() -> None:
+    day = datetime(2024, 7, 28, tzinfo=UTC).date()
+    fp = fingerprint(A, ["nato_expansion"], "ryabkov", ["nato_expansion:membership"], day)
+    stored = fingerprint_to_json(fp)
+    assert stored["day"] == "2024-07-28"
+    assert fingerprint_from_json(stored) == fp
+    assert "day" not in fingerprint_to_json(fingerprint(A, ["nato_expansion"], "ryabkov"))
+    assert fingerprint_from_json({**stored, "day": "not a date"}).day is None  # a damaged date only loses the feature
+    assert fingerprint_from_json({**stored, "day": 5}).day is None

@@ -30,7 +30,7 @@ import re
 import struct
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING, Final, Protocol
 
@@ -424,6 +424,7 @@ class Fingerprint:
     labels: frozenset[str]
     speaker: str
     concepts: frozenset[str] = frozenset()  # language-independent: matched cue names, known entities
+    day: int | None = None  # the article's publication date (proleptic ordinal), when known
 
     @property
     def script(self) -> str:
@@ -480,11 +481,16 @@ def state_keys(actors: Iterable[Actor]) -> dict[str, str]:
     }
 
 
-def fingerprint(text: str, labels: Iterable[str], speaker: str, concepts: Iterable[str] = ()) -> Fingerprint:
+def fingerprint(
+    text: str, labels: Iterable[str], speaker: str, concepts: Iterable[str] = (), day: date | None = None
+) -> Fingerprint:
+    """What grouping compares of one statement; ``day`` is its article's publication date when known
+    (reports of one occasion appear within days of each other, convention 6)."""
     words = [w for w in _TOKEN.findall(normalise(text[:2_000])) if len(w) > 2 and w not in _STOP]
     stems = frozenset(stem(w) for w in words if not w.isdigit() or len(w) == 4)
     shingles = frozenset(s[i : i + 4] for s in stems for i in range(max(1, len(s) - 3)))
-    return Fingerprint(stems, shingles, frozenset(labels), speaker, frozenset(concepts))
+    ordinal = day.toordinal() if day is not None else None
+    return Fingerprint(stems, shingles, frozenset(labels), speaker, frozenset(concepts), ordinal)
 
 
 def similarity(a: Fingerprint, b: Fingerprint) -> float:
@@ -539,6 +545,12 @@ def pair_features(a: Fingerprint, b: Fingerprint, adjacent: bool, same_article: 
             f["same_article*same_labels"] = 1.0
     if a.speaker.startswith("author@"):
         f["narrative"] = 1.0
+    if not same_article:
+        if a.day is None or b.day is None:
+            f["days:unknown"] = 1.0
+        else:
+            gap = abs(a.day - b.day)  # days between the two articles
+            f["days:" + ("1" if gap <= 1 else "2" if gap <= 7 else "3" if gap <= 31 else "4")] = 1.0
     small = min(len(a.stems), len(b.stems))
     f["short:" + ("1" if small <= 4 else "2" if small <= 8 else "3")] = 1.0
     return f
@@ -706,13 +718,15 @@ def assign_groups(
     threshold: float = DEFAULT_THRESHOLD,
     scorer: PairScorer | None = None,
     cross_threshold: float | None = None,
+    day: date | None = None,
 ) -> list[Grouped]:
     """Group an article's statements in order. ``items``: (text, labels, speaker_key, continues_previous,
     concepts), one per sentence, with empty labels for sentences that are not statements.
     ``scorer`` None: :func:`similarity` (plus ``ADJACENT_BONUS`` for the sentence just before)
     against ``threshold``; else the scorer's value (a learned repeat probability). A statement of an
     earlier article needs ``cross_threshold`` (None: ``threshold``): a learned scorer that knows
-    which candidates share the article is calibrated differently for the two."""
+    which candidates share the article is calibrated differently for the two. ``day``: the article's
+    publication date when known (the learned scorer weighs the days between two articles)."""
     score = scorer or _similarity_score
     out: list[Grouped] = []
     prev: tuple[Fingerprint, int, int] | None = None  # fingerprint, statement id, group id of sentence k-1
@@ -722,7 +736,7 @@ def assign_groups(
         if not labels:
             prev = None
             continue
-        fp = fingerprint(text, labels, spk, concepts)
+        fp = fingerprint(text, labels, spk, concepts, day)
         enumerated = bool(_ENUMERATION.search(normalise(text[:30])))
         if prev is not None and (continues or enumerated) and (prev[0].speaker == spk or enumerated):
             decision, reason = GroupDecision(prev[2], prev[1], 1.0), "continues the previous sentence"
@@ -796,6 +810,7 @@ def fingerprint_to_json(fp: Fingerprint) -> dict[str, object]:
         "labels": sorted(fp.labels),
         "speaker": fp.speaker,
         "concepts": sorted(fp.concepts),
+        **({"day": date.fromordinal(fp.day).isoformat()} if fp.day is not None else {}),
     }
 
 
@@ -804,4 +819,9 @@ def fingerprint_from_json(data: dict[str, object]) -> Fingerprint:
     shingles = frozenset(s[i : i + 4] for s in stems for i in range(max(1, len(s) - 3)))
     labels = frozenset(str(x) for x in data.get("labels", []) or [])  # type: ignore[union-attr]
     concepts = frozenset(str(x) for x in data.get("concepts", []) or [])  # type: ignore[union-attr]
-    return Fingerprint(stems, shingles, labels, str(data.get("speaker", "")), concepts)
+    day = data.get("day")
+    try:
+        ordinal = date.fromisoformat(day).toordinal() if isinstance(day, str) else None
+    except ValueError:
+        ordinal = None  # a damaged stored date only loses the date feature
+    return Fingerprint(stems, shingles, labels, str(data.get("speaker", "")), concepts, ordinal)

@@ -339,7 +339,7 @@ def predict_texts(
         items = grouping_items(results, doc, alert_narrative=alert_narrative, states=states)
         groups = {
             g.position: g.group_id
-            for g in assign_groups(items, index, now, doc_threshold, scorer, doc_cross)
+            for g in assign_groups(items, index, now, doc_threshold, scorer, doc_cross, day)
         }
         for k, r in enumerate(results):
             group = groups.get(k)

@@ -68,12 +68,15 @@ class TrainOptions:
     # the pairwise repeat classifier (False: grouping by similarity >= group_threshold alone)
     repeat_model: bool = True
     c_repeat: float = 1.0
-    # chosen by cross-validation by part with same-article candidates (B-cubed 0.727 / 0.731 / 0.729
-    # at 0.30 / 0.40 / 0.50, alerts 187 / 197 / 208 for 200 statements)
+    # chosen by cross-validation by part once pairs know the days between their articles (B-cubed
+    # pooled / streamed 0.753 / 0.756, 0.754 / 0.757, 0.750 / 0.753, 0.747 / 0.750 at 0.20 / 0.30 /
+    # 0.40 / 0.50, with the cross-article threshold at 0.50; alerts 185, 186, 196, 202 for 200
+    # statements): 0.40, since below it one speaker's distinct points in a long transcript merge
+    # (the seeds: 20 alerts for 45 statements at 0.30)
     repeat_threshold: float = 0.40
-    # the same for a statement of an earlier article: their pairs score lower once the classifier
-    # knows which share an article (B-cubed 0.730 / 0.736 / 0.730 at 0.15 / 0.20 / 0.25, 0.731 at 0.40)
-    repeat_cross_threshold: float = 0.20
+    # the same for a statement of an earlier article (B-cubed 0.745 / 0.740, 0.747 / 0.748, 0.750 /
+    # 0.753, 0.750 / 0.750 at 0.30 / 0.40 / 0.50 / 0.65, same-article threshold 0.40)
+    repeat_cross_threshold: float = 0.50
 
 
 def load_folders(
@@ -364,7 +367,9 @@ def _repeat_examples(
                 prev = None
                 continue
             concepts = _concepts(ctx, i, labels, g.speaker)
-            fp = fingerprint(ctx.segments[i].text, labels, speaker_key(g.speaker, d.doc, states), concepts)
+            fp = fingerprint(
+                ctx.segments[i].text, labels, speaker_key(g.speaker, d.doc, states), concepts, d.published
+            )
             if prev is not None:
                 f = pair_features(fp, prev[0], True, True)
                 if f:

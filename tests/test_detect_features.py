@@ -141,3 +141,18 @@ def test_datelines_and_source_pointers_between_statements_get_no_label() -> None
     for furniture in ("GENEVA, March 3. /TASS/.", "Photo: Reuters"):
         assert by_text[furniture].labels == ()
     assert by_text["This was stated by Ryabkov after the talks with the US delegation."].labels == ()
+
+
+def test_stance_features_carry_the_lexicon_cues_by_side() -> None:
+    """The cue a sentence matched says much of its stance ("the door stays open" is contra, "never
+    admit" pro), and more so together with the speaker's side."""
+    from monitor.detect.features import stance_features
+
+    doc = _doc()
+    cands = {c.name: c for c in speaker_candidates(doc, 1, ["nato_expansion"])}
+    f = stance_features(doc, 1, ["nato_expansion"], cands["Sergei Ryabkov"], None)
+    cues = [h.cue for m in doc.own[1] for h in m.hits]
+    assert cues and all(f["cue:" + c] == 1.0 and f["russia|cue:" + c] == 1.0 for c in cues)
+    narrative = stance_features(doc, 1, ["nato_expansion"], cands[None], None)
+    assert all(narrative["author|cue:" + c] == 1.0 for c in cues) and "russia|cue:" + cues[0] not in narrative
+    assert not [k for k in stance_features(doc, 4, ["nato_expansion"], cands[None], None) if k.startswith("cue:")]

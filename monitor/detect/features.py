@@ -401,6 +401,10 @@ def stance_features(
         f[f"{side}|d:{lab}"] = 1.0
     if labels:
         f[f"first_d:{labels[0]}"] = 1.0
+    for m in doc.own[i]:  # the lexicon's cues carry stance ("open door", "non-expansion", "neutral status")
+        for h in m.hits:
+            f[f"cue:{h.cue}"] = 1.0
+            f[f"{side}|cue:{h.cue}"] = 1.0
     norm = normalise(doc.segments[i].text[:2_000])
     if _NEGATION.search(norm):
         f["neg"] = 1.0

@@ -111,3 +111,27 @@ def test_documents_can_each_have_their_own_model(corpus: list[LabelledDoc], mode
     assert labels(mixed, first) == labels(alone_learned, first)
     assert labels(mixed, second) == labels(alone_rules, second)
     assert labels(alone_learned, first) != labels(predict_texts({first: texts[first]}, res, NOW), first)
+
+
+def test_an_exclusion_without_a_western_actor_rules_the_demand_out() -> None:
+    """Russia's own weapons, forces and exercises are not a statement on a demand about what the
+    US and NATO do (convention 3): a sentence matching a demand's exclusion cue and naming no
+    Western actor loses that demand whatever the classifier says; with one named, it decides."""
+    from monitor.detect.learned import analyse_with_model, document_context, excluded_demands
+    from monitor.detect.model import load_model
+    from monitor.detect_step import SHIPPED_MODEL
+
+    text = (
+        "Russia will station Iskander missiles in Belarus next year, the defence ministry said. "
+        "Belarus will host Oreshnik missiles in response to the US deployment of missiles in Germany. "
+        "The missiles will be deployed in Poland."
+    )
+    doc = document_context(text, resources(), language="en")
+    assert [excluded_demands(doc, i) for i in range(3)] == [{"deployments"}, set(), set()]
+    # the shipped model labels none of the first sentence's demands, the same sentence with the
+    # exclusion's term replaced is labelled
+    model = load_model(SHIPPED_MODEL)
+    first = analyse_with_model(text, resources(), model, language="en")[0]
+    assert "deployments" not in first.labels
+    moved = text.replace("Russia will station Iskander missiles in Belarus", "The US will station missiles in Poland")
+    assert "deployments" in analyse_with_model(moved, resources(), model, language="en")[0].labels

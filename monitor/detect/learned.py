@@ -42,7 +42,14 @@ from monitor.detect.speaker import Speaker, find_document_mentions, find_speaker
 from monitor.detect.stance import decide_stance, is_partisan_text
 from monitor.detect.transcript import credit_transcript, transcript_speaker
 
-__all__ = ["analyse_with_model", "choose_speaker", "document_context", "judge_stance", "speaker_probabilities"]
+__all__ = [
+    "analyse_with_model",
+    "choose_speaker",
+    "document_context",
+    "excluded_demands",
+    "judge_stance",
+    "speaker_probabilities",
+]
 
 
 def document_context(
@@ -94,6 +101,23 @@ def document_context(
     )
 
 
+_WESTERN_KINDS = frozenset({"country", "institution", "person"})
+
+
+def excluded_demands(doc: DocContext, i: int) -> set[str]:
+    """The demands an exclusion cue rules out for sentence ``i``: those whose exclusion cues it
+    matches ("Russian tactical nuclear weapons", "Belarus", "Sarmat") while it names no Western
+    country, body or official. Each demand is about what the US and NATO do, so a sentence on
+    Russia's own weapons, forces or exercises with no Western actor in it is not a statement on
+    it, whatever the classifier makes of its vocabulary; with a Western actor named ("a response to
+    the US move") the classifier decides."""
+    if not doc.excluded or not doc.excluded[i]:
+        return set()
+    if any(m.side == "west" and m.kind in _WESTERN_KINDS for m in doc.mentions[i]):
+        return set()
+    return {demand for demand, _ in doc.excluded[i]}
+
+
 def speaker_probabilities(model: DetectorModel, candidates: Sequence[Candidate]) -> list[float]:
     """The speaker model's probability for each candidate, in order."""
     return [model.speaker.probability(c.features) for c in candidates]
@@ -139,6 +163,9 @@ def analyse_with_model(
                 ctx_from = next((m.context_from for m in doc.ctx[i] if m.demand == name and not hits), None)
                 matches.append(Match(name, round(p, 3), hits, ctx_from))
                 why[name] = {"p": round(p, 3), "features": clf.strongest(feats)}
+        vetoed = excluded_demands(doc, i)
+        if vetoed:
+            matches = [m for m in matches if m.demand not in vetoed]
         matches.sort(key=lambda m: -m.score)
         labels = tuple(m.demand for m in matches if m.demand in known)
         if labels and not doc.own[i] and (is_furniture(seg.text) or is_pointer(seg.text)):

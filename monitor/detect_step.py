@@ -241,9 +241,11 @@ def detect_articles(
     article_ids: Sequence[int] | None = None,
     since: datetime | None = None,
     limit: int = 100_000,
+    detector: Detector | None = None,
 ) -> DetectReport:
-    """Detect every pending article (or the given ones), oldest first; one bad article never stops the batch."""
-    detector = load_detector(m.settings)
+    """Detect every pending article (or the given ones), oldest first; one bad article never stops the
+    batch. ``detector``: one already loaded from ``m.settings`` (else it is loaded here)."""
+    detector = detector or load_detector(m.settings)
     report = DetectReport()
     if article_ids is None:
         with m.session("list articles to detect") as session:
@@ -253,10 +255,15 @@ def detect_articles(
 
 
 def redetect_articles(
-    m: Monitor, now: datetime, *, article_ids: Sequence[int] | None = None, limit: int = 100_000
+    m: Monitor,
+    now: datetime,
+    *,
+    article_ids: Sequence[int] | None = None,
+    limit: int = 100_000,
+    detector: Detector | None = None,
 ) -> DetectReport:
     """Detect again the articles detected by another detector version (or the given ones)."""
-    detector = load_detector(m.settings)
+    detector = detector or load_detector(m.settings)
     report = DetectReport()
     if article_ids is None:
         with m.session("list articles to detect again") as session:

@@ -40,9 +40,9 @@ def detect(ctx: click.Context, since: datetime | None, limit: int, again: bool, 
     detector = load_detector(settings_of(ctx))  # a bad model file fails here, before the database
     with opened(ctx) as m:
         if again:
-            report = redetect_articles(m, utc_now(), article_ids=list(ids) or None, limit=limit)
+            report = redetect_articles(m, utc_now(), article_ids=list(ids) or None, limit=limit, detector=detector)
         else:
-            report = detect_articles(m, utc_now(), since=_utc(since), limit=limit)
+            report = detect_articles(m, utc_now(), since=_utc(since), limit=limit, detector=detector)
     click.echo(
         f"detector: {detector.version}  articles: {report.articles}  statements: {report.statements}  "
         f"new: {report.new_groups}  repeats: {report.repeats}  alerts: {len(report.alert_ids)}"

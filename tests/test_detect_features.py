@@ -133,7 +133,7 @@ def test_datelines_and_source_pointers_between_statements_get_no_label() -> None
         "Ukraine will never join the alliance, Deputy Foreign Minister Sergei Ryabkov said.\n"
         "This was stated by Ryabkov after the talks with the US delegation.\n"
         "Photo: Reuters\n"
-        "He said NATO's open door policy was unacceptable to Moscow."
+        "He said NATO's open door policy was unacceptable to Moscow. He did not elaborate."
     )
     results = analyse_with_model(text, resources(), load_model(SHIPPED_MODEL), language="en")
     by_text = {r.segment.text: r for r in results}
@@ -141,6 +141,27 @@ def test_datelines_and_source_pointers_between_statements_get_no_label() -> None
     for furniture in ("GENEVA, March 3. /TASS/.", "Photo: Reuters"):
         assert by_text[furniture].labels == ()
     assert by_text["This was stated by Ryabkov after the talks with the US delegation."].labels == ()
+    assert by_text["He did not elaborate."].labels == ()  # a note that no details were given
+
+
+def test_a_note_that_no_details_were_given_inherits_no_label() -> None:
+    # the shipped model labels such a note after two labelled sentences of one speaker (it goes on
+    # from them, short, same paragraph); it carries no claim of its own
+    from monitor.detect.learned import analyse_with_model
+    from monitor.detect.model import load_model
+    from monitor.detect_step import SHIPPED_MODEL
+
+    model = load_model(SHIPPED_MODEL)
+    story = (
+        "Finland's accession to NATO is a threat to Russia, Kremlin spokesman Dmitry Peskov said on Tuesday. "
+        "Moscow will take countermeasures against the alliance's expansion, he added. "
+    )
+    for note in ("He did not elaborate.", "He gave no further details.", "The Kremlin declined to comment further."):
+        results = analyse_with_model(story + note, resources(), model, language="en")
+        assert [r.labels for r in results] == [("nato_expansion",), ("nato_expansion",), ()]
+    # the same sentence with a claim of its own keeps its label
+    claim = analyse_with_model(story + "He said the alliance's expansion was a mistake.", resources(), model, language="en")
+    assert claim[-1].labels == ("nato_expansion",)
 
 
 def test_stance_features_carry_the_lexicon_cues_by_side() -> None:

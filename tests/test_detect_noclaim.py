@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.detect.noclaim import is_furniture, is_pointer
+from monitor.detect.noclaim import is_furniture, is_no_detail, is_pointer
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,21 @@ def test_sentences_of_the_story_are_not_furniture(text: str) -> None:
 )
 def test_pointers(text: str, expected: bool) -> None:
     assert is_pointer(text) is expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("He did not provide further details.", True),
+        ("Erdogan's office gave no further information.", True),
+        ("The Kremlin spokesman declined to comment.", True),
+        ("No further details were given.", True),
+        ("Песков не стал уточнять, о каких мерах идёт речь.", True),
+        # a claim of its own, or too long to be a note on the one before
+        ("He did not rule out that NATO would admit Ukraine.", False),
+        ("NATO will not provide details of the deployment of missiles in Poland next year, the minister said on Monday.", False),
+        ("Moscow refused to accept the alliance's open-door policy.", False),
+    ],
+)
+def test_notes_that_no_details_were_given(text: str, expected: bool) -> None:
+    assert is_no_detail(text) is expected

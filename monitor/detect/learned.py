@@ -35,7 +35,7 @@ from monitor.detect.match import (
     split_by_threshold,
 )
 from monitor.detect.model import DetectorModel
-from monitor.detect.noclaim import is_furniture, is_pointer
+from monitor.detect.noclaim import is_furniture, is_no_detail, is_pointer
 from monitor.detect.resources import normalise
 from monitor.detect.segment import segment_text
 from monitor.detect.speaker import Speaker, find_document_mentions, find_speakers
@@ -168,7 +168,7 @@ def analyse_with_model(
             matches = [m for m in matches if m.demand not in vetoed]
         matches.sort(key=lambda m: -m.score)
         labels = tuple(m.demand for m in matches if m.demand in known)
-        if labels and not doc.own[i] and (is_furniture(seg.text) or is_pointer(seg.text)):
+        if labels and not doc.own[i] and (is_furniture(seg.text) or is_pointer(seg.text) or is_no_detail(seg.text)):
             matches, labels = [], ()  # a dateline or a pointer to the sentence before: no claim of its own
         if not labels:
             out.append(SentenceResult(seg, (), doc.speakers[i], None, doc.language))

@@ -6,7 +6,9 @@ position; two kinds of segment never do, whatever their neighbours say:
 - page furniture: datelines ("MOSCOW, January 14. /TASS/."), photo captions and credits
   ("Photo: Reuters", "Фото: РИА Новости"), agency bylines and time stamps ("Last updated: ...");
 - source pointers that only say where the sentence before was said ("Об этом заявил ...",
-  "This was stated on the website of ...") and name no demand themselves.
+  "This was stated on the website of ...") and name no demand themselves;
+- the reporter's notes on the statement that add nothing to it ("He did not elaborate.",
+  "The ministry declined to comment further.", "No further details were given.").
 
 The learned layer inherits labels from the context, so without this check a dateline between
 two statements would pick up their labels.
@@ -19,7 +21,7 @@ from typing import Final
 
 from monitor.detect.resources import normalise
 
-__all__ = ["POINTER", "is_furniture", "is_pointer"]
+__all__ = ["POINTER", "is_furniture", "is_no_detail", "is_pointer"]
 
 MAX_FURNITURE_WORDS: Final = 12
 
@@ -54,3 +56,19 @@ def is_furniture(text: str) -> bool:
 def is_pointer(text: str) -> bool:
     """Whether ``text`` opens as a pointer to the source of the sentence before ("Об этом заявил ...")."""
     return bool(POINTER.search(normalise(text[:200])))
+
+
+# "He did not elaborate.", "declined to comment", "gave no further details": nothing of the claim
+_NO_DETAIL: Final = re.compile(
+    r"\b(?:did not|didn't|does not|doesn't|would not|wouldn't|declined to|refused to)"
+    r" (?:elaborate|specify|comment|give details|provide (?:any )?(?:further |more |additional )?(?:details|information))\b"
+    r"|\b(?:gave|provided|offered) no (?:further |more |additional |other )?(?:details|information|comment)\b"
+    r"|\bno (?:further|more|additional|other) (?:details|information) (?:was|were) (?:given|provided|released|offered)\b"
+    r"|\bне (?:уточнил\w*|стал\w* уточнять|стал\w* комментировать|привел\w* подробност\w*)"
+    r"|\bподробност\w* не (?:приводятся|сообщаются|уточняются)"
+)
+
+
+def is_no_detail(text: str) -> bool:
+    """Whether ``text`` is a short note that the speaker gave no details or declined to comment."""
+    return len(text.split()) <= MAX_FURNITURE_WORDS and bool(_NO_DETAIL.search(normalise(text[:300])))

@@ -128,6 +128,14 @@ def test_an_exclusion_without_a_western_actor_rules_the_demand_out() -> None:
     )
     doc = document_context(text, resources(), language="en")
     assert [excluded_demands(doc, i) for i in range(3)] == [{"deployments"}, set(), set()]
+    for own in (
+        "Russia has 100,000 troops ready for battle near the border.",
+        "Russia's military manoeuvres near the border worried the diplomats.",
+        "Russia will deploy Kinzhal missiles in Kaliningrad.",
+        "Россия разместит комплексы «Орешник» в Калининграде.",
+    ):
+        ctx = document_context(own, resources(), language="ru" if "Р" in own else "en")
+        assert excluded_demands(ctx, 0) == {"deployments"}, own
     # the shipped model labels none of the first sentence's demands, the same sentence with the
     # exclusion's term replaced is labelled
     model = load_model(SHIPPED_MODEL)

@@ -43,6 +43,7 @@ from typing import Final
 
 from monitor.detect.mentions import Mention, find_document_mentions, find_mentions
 from monitor.detect.names import DEMONYMS, NOT_NAME, TITLE_WORDS
+from monitor.detect.quotes import QUOTE_CHARS, inside_quote_before, opens_quote_before, outside_quotes
 from monitor.detect.resources import Actor, normalise
 from monitor.detect.roles import GENERIC_ROLES, holders_on, role_key
 from monitor.detect.segment import Segment
@@ -92,7 +93,6 @@ _ACCORDING_PRONOUN: Final = re.compile(r"(?<!\w)(?:according to (?:him|her)|по
 _AND_BEFORE: Final = re.compile(r"(?<!\w)(?:and|и)\s+(?:(?:also|then|later|further|has|have|had)\s+)?$")
 _MALE: Final = frozenset({"he", "him", "он", "его"})
 _FEMALE: Final = frozenset({"she", "her", "она", "её", "ее"})
-_QUOTE_CHARS: Final = frozenset('"“”«»„')
 _NAME_STOPS: Final = ("was", "is", "has")
 
 
@@ -313,7 +313,7 @@ def _continue_unattributed_quotes(
     for i in range(1, len(segments)):
         seg = segments[i]
         starts_paragraph = segments[i - 1].line != seg.line
-        if result[i] is None and starts_paragraph and seg.text[:1] in _QUOTE_CHARS and not quotes[i][0]:
+        if result[i] is None and starts_paragraph and seg.text[:1] in QUOTE_CHARS and not quotes[i][0]:
             prev = result[i - 1]
             if prev is not None and prev.kind == "person" and seg.line - segments[i - 1].line == 1:
                 span = [k for k in range(i, len(segments)) if segments[k].line == seg.line]
@@ -349,7 +349,7 @@ def _own_attribution(
 ) -> Speaker | None:
     seg = segments[i]
     norm = normalise(seg.text[:2_000])
-    outside = _outside_quotes(norm, quote[0])
+    outside = outside_quotes(norm, quote[0])
     # a media outlet yields to a person the sentence attributes ("He said ..., DW reported"), not to
     # the bodies of its own summary ("Russia wants ..., but Washington refuses ..., reports BBC")
     outlet: Speaker | None = None
@@ -407,7 +407,7 @@ def _own_attribution(
         # "..., Lavrov said on Tuesday.", not "..., all of which Putin says he does not want"
         and _SHORT_TAIL.match(norm, v.end())
         # '“everything president Putin says ...': a quotation opening, not one closing before the verb
-        and (outside[v.start()] or not _opens_quote_before(seg.text, v.start()))
+        and (outside[v.start()] or not opens_quote_before(seg.text, v.start()))
     ]
     # "Putin declared that ... would be a "red line" issue": inside the reported clause only a verb
     # that ends the sentence (", the Times reports.") attributes it
@@ -533,13 +533,6 @@ def _is_verb(norm: str, v: re.Match[str]) -> bool:
     )
 
 
-def _opens_quote_before(text: str, at: int) -> bool:
-    """Whether the last quotation mark in the 60 characters before ``at`` opens a quotation."""
-    window = text[max(0, at - 60) : at]
-    marks = [c for c in window if c in _QUOTE_CHARS]
-    return bool(marks) and marks[-1] in "“«„"
-
-
 def _group_after(text: str, at: int) -> str:
     words = re.findall(r"[\w'-]+", text[at : at + 40])
     return " ".join(words[:2]) if words else "unknown"
@@ -582,7 +575,7 @@ def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]])
         for x in mentions[i]
         if window_start <= x.start
         and x.end <= v.start()
-        and not _inside_quote_before(norm, x.start, v.start())
+        and not inside_quote_before(norm, x.start, v.start())
     ]
     cands = [x for x in cands if x.kind != "pronoun" or x.name in _MALE | _FEMALE | {"they", "они"}]
     if not cands and _IT_BEFORE.fullmatch(before):
@@ -655,30 +648,6 @@ def _coordinated(chosen: Mention, cands: list[Mention], norm: str) -> Mention:
                 chosen.side,
             )
     return chosen
-
-
-def _inside_quote_before(norm: str, start: int, end: int) -> bool:
-    """A mention inside a quotation that closes before the verb is not its subject."""
-    return any(c in _QUOTE_CHARS for c in norm[start:end]) and norm[start:end].count('"') % 2 == 1
-
-
-_QUOTE_MARK: Final = re.compile('[“«„”»"]')
-
-
-def _outside_quotes(norm: str, starts_inside: bool) -> list[bool]:
-    """Per offset of ``norm`` (and one past its end): whether it stands outside quotation marks,
-    a mark counting from the offset after it. Filled run by run between the marks: a step per
-    character took a quarter of the speaker rules' time."""
-    inside = starts_inside
-    flags: list[bool] = []
-    done = 0
-    for mark in _QUOTE_MARK.finditer(norm):
-        flags.extend([not inside] * (mark.end() - done))
-        done = mark.end()
-        char = mark.group()
-        inside = True if char in "“«„" else False if char in "”»" else not inside
-    flags.extend([not inside] * (len(norm) + 1 - done))
-    return flags
 
 
 def _resolve(m: Mention, i: int, mentions: list[list[Mention]], cue: str) -> Speaker | None:

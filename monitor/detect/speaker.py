@@ -25,11 +25,11 @@ Order of evidence for a sentence:
 6. in a digest of several people's words, a line that is only a title and a name heads the
    paragraph after it.
 
-Mentions (:mod:`monitor.detect.mentions`) are known actors (the longest spelling wins where spellings overlap), anonymous and
-collective sources ("a NATO diplomat", "Western analysts", "Diplomats also said"), embassies
-("Russian Embassy in Sweden", :mod:`monitor.detect.embassies`), unknown capitalised names, roles
-and pronouns; a role in the headline with nobody before it is the person of that role named just
-after it. A role resolves to the actors who hold it; with the
+Mentions (:mod:`monitor.detect.mentions`) are known actors (the longest spelling wins where
+spellings overlap), anonymous and collective sources ("a NATO diplomat", "Western analysts",
+"Diplomats also said"), embassies ("Russian Embassy in Sweden", :mod:`monitor.detect.embassies`),
+unknown capitalised names, roles and pronouns; a role in the headline with nobody before it is
+the person of that role named just after it. A role resolves to the actors who hold it; with the
 document's date, to those in office on that day (an actor's ``in_office`` terms).
 """
 
@@ -42,16 +42,26 @@ from datetime import date
 from typing import Final
 
 from monitor.detect.mentions import Mention, find_document_mentions, find_mentions
-from monitor.detect.names import DEMONYMS, NOT_NAME, TITLE_WORDS
+from monitor.detect.names import DEMONYMS, TITLE_WORDS
 from monitor.detect.quotes import QUOTE_CHARS, inside_quote_before, opens_quote_before, outside_quotes
 from monitor.detect.resources import Actor, normalise
 from monitor.detect.roles import GENERIC_ROLES, holders_on, role_key
 from monitor.detect.segment import Segment
+from monitor.detect.turns import QUESTION_TURN, TURN, speaker_turns
 
-# Mention, find_mentions, find_document_mentions, holders_on and role_key live in
-# monitor.detect.mentions and monitor.detect.roles; they are named here too for the modules that
-# import them from this one.
-__all__ = ["Mention", "Speaker", "find_document_mentions", "find_mentions", "find_speakers", "holders_on", "role_key"]
+# Mention, find_mentions, find_document_mentions, holders_on, role_key and speaker_turns live in
+# monitor.detect.mentions, monitor.detect.roles and monitor.detect.turns; they are named here too
+# for the modules that import them from this one.
+__all__ = [
+    "Mention",
+    "Speaker",
+    "find_document_mentions",
+    "find_mentions",
+    "find_speakers",
+    "holders_on",
+    "role_key",
+    "speaker_turns",
+]
 
 LOOKBACK_SENTENCES: Final = 8
 
@@ -234,49 +244,6 @@ def _credit_document_readings(
             result[i] = Speaker(prev.name, prev.kind, prev.side, f'"{hit.group(0)}": {prev.cue}')
 
 
-_TURN: Final = re.compile(r"^\W{0,3}([^\W\d][\w.'’ -]{0,40}?)\s*(?:\([^)]{0,60}\))?\s*:\s")
-_QUESTION_TURN: Final = frozenset(
-    {"question", "q", "вопрос", "journalist", "журналист", "interviewer", "host"}
-)
-
-
-def speaker_turns(segments: Sequence[Segment]) -> list[str | None]:
-    """Transcript layout ("Vladimir Putin: ...", "Question: ..."): the turn label each segment is in.
-
-    A document is a transcript when at least two lines open with such a prefix; a turn runs until
-    the next prefix. Returns None everywhere for ordinary articles.
-    """
-    starts: dict[int, str] = {}
-    first_of_line: dict[int, int] = {}
-    for seg in segments:
-        first_of_line.setdefault(seg.line, seg.index)
-    for line, idx in first_of_line.items():
-        m = _TURN.match(segments[idx].text)
-        if m and _is_turn_label(m.group(1).strip()):
-            starts[line] = m.group(1).strip()
-    people = [t for t in starts.values() if normalise(t) not in _QUESTION_TURN]
-    if len(starts) < 2 or not people:
-        return [None] * len(segments)
-    out: list[str | None] = []
-    current: str | None = None
-    for seg in segments:
-        if seg.line in starts and seg.index == first_of_line[seg.line]:
-            current = starts[seg.line]
-        out.append(current)
-    return out
-
-
-_PERSON_LABEL: Final = re.compile(r"^[A-ZА-ЯЁ][a-zа-яё'’-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё'’-]+){1,2}$")
-
-
-def _is_turn_label(label: str) -> bool:
-    """A person's name ("Vladimir Putin") or a question marker; not "Photo", "Author", "Read also"."""
-    if normalise(label) in _QUESTION_TURN:
-        return True
-    words = label.split()
-    return bool(_PERSON_LABEL.match(label)) and not any(w.lower() in NOT_NAME for w in words[1:])
-
-
 def _follow_turns(
     segments: Sequence[Segment], mentions: list[list[Mention]], result: list[Speaker | None]
 ) -> None:
@@ -290,7 +257,7 @@ def _follow_turns(
             i == 0
             or turns[i - 1] != turn
             or segments[i].line != segments[i - 1].line
-            and _TURN.match(segments[i].text)
+            and TURN.match(segments[i].text)
         ):
             holder = _turn_holder(turn, i, mentions)
         if holder is not None:
@@ -298,7 +265,7 @@ def _follow_turns(
 
 
 def _turn_holder(turn: str, i: int, mentions: list[list[Mention]]) -> Speaker | None:
-    if normalise(turn).strip() in _QUESTION_TURN:
+    if normalise(turn).strip() in QUESTION_TURN:
         return Speaker("journalist", "person", "neutral", "question turn")
     first = [x for x in mentions[i] if x.start <= len(turn) + 3 and x.kind not in ("pronoun", "role")]
     if first:

@@ -1,7 +1,7 @@
 """Anonymous and collective sources as speakers: "a NATO diplomat", "Western analysts". Pure.
 
 :func:`group_sources` finds them in a sentence for the mention finder
-(:func:`monitor.detect.speaker.find_mentions`), which ranks them with the listed actors: a listed
+(:func:`monitor.detect.mentions.find_mentions`), which ranks them with the listed actors: a listed
 spelling of the same words wins ("U.S. officials" is the actor "US diplomats"), and a source
 wins over the shorter actor inside it ("a NATO diplomat" over "NATO").
 """

@@ -25,11 +25,11 @@ Order of evidence for a sentence:
 6. in a digest of several people's words, a line that is only a title and a name heads the
    paragraph after it.
 
-Mentions are known actors (the longest spelling wins where spellings overlap), anonymous and
-collective sources ("a NATO diplomat", "Western analysts", "Diplomats also said"), embassies
-("Russian Embassy in Sweden", :mod:`monitor.detect.embassies`), unknown capitalised names, roles
-and pronouns; a role in the headline with nobody before it is the person of that role named just
-after it. A role resolves to the actors who hold it; with the
+Mentions (:mod:`monitor.detect.mentions`) are known actors (the longest spelling wins where
+spellings overlap), anonymous and collective sources ("a NATO diplomat", "Western analysts",
+"Diplomats also said"), embassies ("Russian Embassy in Sweden", :mod:`monitor.detect.embassies`),
+unknown capitalised names, roles and pronouns; a role in the headline with nobody before it is
+the person of that role named just after it. A role resolves to the actors who hold it; with the
 document's date, to those in office on that day (an actor's ``in_office`` terms).
 """
 
@@ -37,16 +37,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
-from monitor.detect.embassies import complete_embassies, embassy_mentions, embassy_name
-from monitor.detect.groups import group_sources
-from monitor.detect.resources import Actor, compile_term, normalise
+from monitor.detect.mentions import Mention, find_document_mentions, find_mentions
+from monitor.detect.names import DEMONYMS, TITLE_WORDS
+from monitor.detect.quotes import QUOTE_CHARS, inside_quote_before, opens_quote_before, outside_quotes
+from monitor.detect.resources import Actor, normalise
+from monitor.detect.roles import GENERIC_ROLES, holders_on, role_key
 from monitor.detect.segment import Segment
+from monitor.detect.turns import QUESTION_TURN, TURN, speaker_turns
 
-__all__ = ["Mention", "Speaker", "find_document_mentions", "find_mentions", "find_speakers", "holders_on", "role_key"]
+# Mention, find_mentions, find_document_mentions, holders_on, role_key and speaker_turns live in
+# monitor.detect.mentions, monitor.detect.roles and monitor.detect.turns; they are named here too
+# for the modules that import them from this one.
+__all__ = [
+    "Mention",
+    "Speaker",
+    "find_document_mentions",
+    "find_mentions",
+    "find_speakers",
+    "holders_on",
+    "role_key",
+    "speaker_turns",
+]
 
 LOOKBACK_SENTENCES: Final = 8
 
@@ -57,22 +72,6 @@ class Speaker:
     kind: str  # person | institution | country | media | group
     side: str  # russia | west | neutral
     cue: str
-
-
-@dataclass(frozen=True, slots=True)
-class Mention:
-    """An entity mentioned in a segment: ``kind`` is person/institution/... or pronoun/role."""
-
-    segment: int
-    start: int
-    end: int
-    kind: str
-    name: str  # canonical name, the pronoun, or the role text
-    side: str = "neutral"
-    gender: str = ""
-    roles: tuple[str, ...] = ()
-    known: bool = False  # a listed actor (else an unknown capitalised name, a role or a pronoun)
-    holders: tuple[Actor, ...] = ()  # for a role: the listed actors who hold it
 
 
 _SPEECH_VERBS: Final = (
@@ -102,548 +101,9 @@ _VERB_RE: Final = re.compile(rf"(?<!\w)(?:{_SPEECH_VERBS})(?!\w)")
 _ACCORDING_RE: Final = re.compile(r"(?<!\w)(?:according to|по словам|по мнению|по данным)\s+")
 _ACCORDING_PRONOUN: Final = re.compile(r"(?<!\w)(?:according to (?:him|her)|по (?:его|её|ее) (?:словам|мнению))(?!\w)")
 _AND_BEFORE: Final = re.compile(r"(?<!\w)(?:and|и)\s+(?:(?:also|then|later|further|has|have|had)\s+)?$")
-_PRONOUN_RE: Final = re.compile(r"(?<!\w)(he|she|they|him|her|его|он|она|они|её|ее)(?!\w)")
-_GENERIC_ROLES: Final = (
-    "diplomat",
-    "expert",
-    "analyst",
-    "professor",
-    "official",
-    "spokesman",
-    "spokeswoman",
-    "minister",
-    "deputy minister",
-    "secretary general",
-    "politician",
-    "ambassador",
-    "envoy",
-    "senator",
-    "researcher",
-    "дипломат",
-    "эксперт",
-    "политолог",
-    "министр",
-)
-# a run of capitalised words; the name in it is found by _name_span (at most MAX_NAME_WORDS words)
-_NAME_RE: Final = re.compile(r"(?<!\w)([A-ZА-ЯЁ][a-zа-яё'’-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё'’-]+){1,5})(?!\w)")
-MAX_NAME_WORDS: Final = 3
-_NOT_NAME: Final = frozenset(
-    [
-        # places, bodies and events are never a person's name ("the Baltic Sea region")
-        "sea",
-        "ocean",
-        "region",
-        "river",
-        "peninsula",
-        "strait",
-        "gulf",
-        "bay",
-        "lake",
-        "island",
-        "islands",
-        "mountains",
-        "district",
-        "oblast",
-        "province",
-        "airport",
-        "cosmodrome",
-        "war",
-        "forum",
-        "base",
-        "forces",
-        "force",
-        "alliance",
-        "committee",
-        "assembly",
-        "parliament",
-        "times",
-        "press",
-        "the",
-        "on",
-        "in",
-        "at",
-        "of",
-        "for",
-        "and",
-        "but",
-        "by",
-        "to",
-        "a",
-        "an",
-        "this",
-        "that",
-        "these",
-        "those",
-        "however",
-        "moreover",
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "russian",
-        "russia",
-        "american",
-        "united",
-        "states",
-        "nato",
-        "north",
-        "atlantic",
-        "foreign",
-        "deputy",
-        "minister",
-        "secretary",
-        "general",
-        "president",
-        "state",
-        "department",
-        "european",
-        "union",
-        "council",
-        "photo",
-        "prime",
-        "treaty",
-        "organization",
-        "federation",
-        "security",
-        "ministry",
-        "defense",
-        "defence",
-        "house",
-        "white",
-        "kremlin",
-        "geneva",
-        "brussels",
-        "vienna",
-        "moscow",
-        "washington",
-        "ukraine",
-        "georgia",
-        "finland",
-        "sweden",
-        "europe",
-        "eastern",
-        "western",
-        "west",
-        "east",
-        "according",
-        "as",
-        "after",
-        "before",
-        "since",
-        "if",
-        "when",
-        "while",
-        "professor",
-        "higher",
-        "school",
-        "economics",
-        "center",
-        "centre",
-        "naval",
-        "analysis",
-        "channel",
-        "one",
-        "news",
-        "agency",
-        "post",
-        "reply",
-        "leave",
-        "first",
-        "second",
-        "third",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-        "permanent",
-        "representative",
-        "head",
-        "delegation",
-        "senate",
-        "congress",
-        "strategic",
-        "act",
-        "founding",
-        "charter",
-        "summit",
-        "agreement",
-        "declaration",
-        "statement",
-        "article",
-        "question",
-        "answer",
-        "read",
-        "also",
-        "photo",
-        "source",
-        "это",
-        "эти",
-        "этот",
-        "эта",
-        "в",
-        "во",
-        "на",
-        "по",
-        "и",
-        "но",
-        "как",
-        "что",
-        "мы",
-        "вы",
-        "они",
-        "он",
-        "она",
-        "тогда",
-        "же",
-        "также",
-    ]
-)
-_RU_NOT_NAME_ENDINGS: Final = ("ой", "ий", "ый", "ая", "ого", "ему", "ции", "ии", "ых", "их", "ые", "ие")
 _MALE: Final = frozenset({"he", "him", "он", "его"})
 _FEMALE: Final = frozenset({"she", "her", "она", "её", "ее"})
-_QUOTE_CHARS: Final = frozenset('"“”«»„')
 _NAME_STOPS: Final = ("was", "is", "has")
-
-
-@dataclass(frozen=True, slots=True)
-class _ActorIndex:
-    actors: tuple[Actor, ...]
-    patterns: tuple[tuple[Actor, re.Pattern[str], tuple[str, ...]], ...]  # actor, regex, substring anchors
-    roles: tuple[tuple[str, re.Pattern[str], tuple[str, ...]], ...]
-    role_holders: dict[str, tuple[Actor, ...]]
-    # the first word of multi-word roles ("ukrainian" of "ukrainian president") -> the holders' sides
-    qualifier_sides: dict[str, frozenset[str]]
-    # the first three letters of each actor's anchors -> the actors (positions in ``patterns``);
-    # actors with no anchors or one shorter than three letters are always tried
-    anchor_grams: dict[str, frozenset[int]] = field(default_factory=dict)
-    always: frozenset[int] = frozenset()
-    cased: tuple[tuple[Actor, re.Pattern[str]], ...] = ()  # spellings matched with their letter case
-    # the same for ``roles``: a sentence's trigrams pick the few of 120 roles worth a substring test
-    role_grams: dict[str, frozenset[int]] = field(default_factory=dict)
-    role_always: frozenset[int] = frozenset()
-
-    def candidates(self, grams: set[str]) -> list[int]:
-        """Positions in ``patterns`` of the actors whose anchors may occur in a text with these
-        trigrams (:func:`_trigrams`), in order."""
-        return _gram_candidates(grams, self.anchor_grams, self.always)
-
-    def role_candidates(self, grams: set[str]) -> list[int]:
-        """Positions in ``roles`` of the roles whose anchors may occur, in order (longest first)."""
-        return _gram_candidates(grams, self.role_grams, self.role_always)
-
-
-def _trigrams(norm: str) -> set[str]:
-    return {norm[i : i + 3] for i in range(len(norm) - 2)}
-
-
-def _gram_candidates(grams: set[str], index: dict[str, frozenset[int]], always: frozenset[int]) -> list[int]:
-    found = set(always)
-    for g in grams & index.keys():
-        found |= index[g]
-    return sorted(found)
-
-
-def _gram_index(anchor_lists: Sequence[tuple[str, ...]]) -> tuple[dict[str, frozenset[int]], frozenset[int]]:
-    """The first three letters of each entry's anchors -> the entries (positions in
-    ``anchor_lists``), and the entries always tried: no anchors, or one shorter than three letters."""
-    grams: dict[str, set[int]] = {}
-    always: set[int] = set()
-    for k, anchors in enumerate(anchor_lists):
-        if not anchors or any(len(a) < 3 for a in anchors):
-            always.add(k)
-        for a in anchors:
-            grams.setdefault(a[:3], set()).add(k)
-    return {g: frozenset(ks) for g, ks in grams.items()}, frozenset(always)
-
-
-def _anchors(texts: Sequence[str]) -> tuple[str, ...]:
-    """Cheap substring tests: a regex runs only when one of its anchors occurs in the sentence."""
-    out = []
-    for text in texts:
-        words = [p for w in normalise(text).split() for p in w.rstrip("*").split("-") if p]
-        out.append(max(words, key=len) if words else "")
-    return tuple(out) if all(out) else ()
-
-
-_WORD_START: Final = r"(?<![\w])"  # how compile_term opens a term that starts at a word
-
-
-def _alternation(patterns: Sequence[str]) -> re.Pattern[str]:
-    """One regex matching any of ``patterns``, the first that matches at a position winning. The
-    word-start test every alias opens with is written once in front of the alternatives: the same
-    matches, but the regex engine then tests each position once instead of once per alias (an
-    actor with many spellings was the costliest regex of detection)."""
-    if all(p.startswith(_WORD_START) for p in patterns):
-        rests = "|".join(f"(?:{p[len(_WORD_START):]})" for p in patterns)
-        return re.compile(f"{_WORD_START}(?:{rests})")
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
-
-
-def _index(actors: Sequence[Actor]) -> _ActorIndex:
-    patterns = tuple(
-        (a, _alternation([compile_term(alias).pattern for alias in a.aliases]), _anchors(a.aliases)) for a in actors
-    )
-    # longest first; equal lengths in name order, so detection does not depend on set order
-    role_texts = sorted(
-        {role_key(r) for a in actors for r in a.roles} | set(_GENERIC_ROLES), key=lambda r: (-len(r), r)
-    )
-    roles = tuple((r, compile_term(r.replace(" ", "-")), _anchors([r])) for r in role_texts)
-    holders = {r: tuple(a for a in actors if r in map(role_key, a.roles)) for r in role_texts}
-    sides: dict[str, set[str]] = {}
-    for a in actors:
-        for r in a.roles:
-            if " " in role_key(r):
-                sides.setdefault(role_key(r).split()[0], set()).add(a.side)
-    qualifiers = {w: frozenset(s) for w, s in sides.items()}
-    grams, always = _gram_index([anchors for _, _, anchors in patterns])
-    role_grams, role_always = _gram_index([anchors for _, _, anchors in roles])
-    cased = tuple(
-        (a, re.compile(r"(?<!\w)(?:" + "|".join(re.escape(c) for c in a.cased) + r")(?!\w)")) for a in actors if a.cased
-    )
-    return _ActorIndex(
-        tuple(actors),
-        patterns,
-        roles,
-        holders,
-        qualifiers,
-        grams,
-        always,
-        cased,
-        role_grams,
-        role_always,
-    )
-
-
-def role_key(role: str) -> str:
-    """One role however its words are joined: "secretary-general" is "secretary general" (the
-    role's pattern matches a blank, a hyphen or nothing between its words)."""
-    return " ".join(role.replace("-", " ").split())
-
-
-def holders_on(holders: Sequence[Actor], published: date | None) -> tuple[Actor, ...]:
-    """The holders of a role in office on ``published`` (all of them when the date is unknown)."""
-    if published is None:
-        return tuple(holders)
-    return tuple(a for a in holders if a.holds_office_on(published))
-
-
-_INDEX_CACHE: dict[int, tuple[Sequence[Actor], _ActorIndex]] = {}
-_INDEX_CACHE_SIZE: Final = 8
-
-
-def _cached_index(actors: Sequence[Actor]) -> _ActorIndex:
-    hit = _INDEX_CACHE.get(id(actors))
-    if hit is not None and hit[0] is actors:
-        return hit[1]
-    index = _index(actors)
-    while len(_INDEX_CACHE) >= _INDEX_CACHE_SIZE:  # a process sees few actor lists; never grow without bound
-        del _INDEX_CACHE[next(iter(_INDEX_CACHE))]
-    _INDEX_CACHE[id(actors)] = (actors, index)
-    return index
-
-
-# ---------------------------------------------------------------------------------------------
-# Mentions
-
-
-def find_mentions(seg: Segment, actors: Sequence[Actor], *, published: date | None = None) -> list[Mention]:
-    """Known actors, anonymous and collective sources, unknown capitalised names, roles and
-    pronouns in one segment, in text order; a role's holders are those in office on
-    ``published`` when the document's date is known."""
-    index = _cached_index(actors)
-    text = seg.text[:2_000]
-    norm = normalise(text)
-    grams = _trigrams(norm)
-    out = _known_and_group_mentions(seg.index, text, norm, index, grams)
-    taken = [(m.start, m.end) for m in out]
-    for m in _NAME_RE.finditer(text):
-        found = _name_span(m)
-        if found is not None and not _overlaps(found[:2], taken):
-            taken.append(found[:2])
-            out.append(Mention(seg.index, found[0], found[1], "person", found[2]))
-    for k in index.role_candidates(grams):
-        role, pattern, anchors = index.roles[k]
-        if anchors and not any(map(norm.__contains__, anchors)):
-            continue
-        for m in pattern.finditer(norm):
-            absorbed = _absorbed_by_role(m.span(), out)
-            if absorbed is None or _followed_by_name(m.end(), out):
-                continue
-            out = [x for x in out if x not in absorbed]
-            taken = [t for t in taken if t not in {(x.start, x.end) for x in absorbed}] + [m.span()]
-            holders = holders_on(index.role_holders[role], published)
-            holders = _qualified_holders(holders, text, m.start(), index.qualifier_sides)
-            out.append(Mention(seg.index, *m.span(), "role", role, holders=holders))
-    for m in _PRONOUN_RE.finditer(norm):
-        out.append(Mention(seg.index, *m.span(), "pronoun", m.group(1)))
-    out.sort(key=lambda x: x.start)
-    return out
-
-
-def find_document_mentions(
-    segments: Sequence[Segment], actors: Sequence[Actor], *, published: date | None = None
-) -> list[list[Mention]]:
-    """:func:`find_mentions` for every segment of one document, with its embassies named as the
-    document names them in full ("the embassy" after "Russia's embassy in Norway")."""
-    mentions = [find_mentions(seg, actors, published=published) for seg in segments]
-    _add_embassies(segments, actors, mentions)
-    return mentions
-
-
-def _add_embassies(segments: Sequence[Segment], actors: Sequence[Actor], mentions: list[list[Mention]]) -> None:
-    texts = [seg.text[:2_000] for seg in segments]
-    if not any("mbass" in t or "осольств" in t for t in texts):
-        return
-
-    def country_of(place: str) -> str:
-        found = find_mentions(Segment(0, 0, len(place), place, 0), actors)
-        return next((m.name for m in found if m.kind == "country"), "")
-
-    per_segment = [embassy_mentions(t, country_of) for t in texts]
-    completed = iter(complete_embassies([e for found in per_segment for e in found]))
-    sides = {a.name: a.side for a in actors}
-    for k, found in enumerate(per_segment):
-        for _ in found:
-            e = next(completed)
-            name = embassy_name(e)
-            if not name:
-                continue
-            kept = [m for m in mentions[k] if m.end <= e.start or m.start >= e.end]
-            side = sides.get(e.owner_state, "neutral")
-            kept.append(Mention(segments[k].index, e.start, e.end, "institution", name, side, known=True))
-            mentions[k] = sorted(kept, key=lambda m: m.start)
-
-
-def _known_and_group_mentions(
-    segment: int, text: str, norm: str, index: _ActorIndex, grams: set[str]
-) -> list[Mention]:
-    """Known actors and group sources, the longest first where they overlap ("U.S. officials"
-    over "U.S.", "a NATO diplomat" over "NATO"); of equal spans the listed actor wins; ``grams``
-    are the trigrams of ``norm``."""
-    found: list[tuple[int, int, int, Mention]] = []  # (-length, group?, order, mention)
-    for k in index.candidates(grams):
-        actor, pattern, anchors = index.patterns[k]
-        if anchors and not any(map(norm.__contains__, anchors)):
-            continue
-        for m in pattern.finditer(norm):
-            mention = Mention(
-                segment, *m.span(), actor.kind, actor.name, actor.side, actor.gender, actor.roles, known=True
-            )
-            found.append((m.start() - m.end(), 0, k, mention))
-    for k, (actor, pattern) in enumerate(index.cased, len(index.patterns)):
-        for m in pattern.finditer(text):
-            mention = Mention(
-                segment, *m.span(), actor.kind, actor.name, actor.side, actor.gender, actor.roles, known=True
-            )
-            found.append((m.start() - m.end(), 0, k, mention))
-    known = [f[3] for f in found]
-    for start, end, name in group_sources(text):
-        side = next((m.side for m in known if start <= m.start and m.end <= end), "neutral")
-        found.append((start - end, 1, 0, Mention(segment, start, end, "group", name, side)))
-    found.sort(key=lambda f: (f[0], f[1], f[3].start, f[2]))
-    taken: list[tuple[int, int]] = []
-    out: list[Mention] = []
-    for _, _, _, mention in found:
-        if not _overlaps((mention.start, mention.end), taken):
-            taken.append((mention.start, mention.end))
-            out.append(mention)
-    return out
-
-
-# Titles and demonyms written in front of a name ("German Chancellor Olaf Scholz"): not part of it.
-# nationalities: written before a name ("German Chancellor Olaf Scholz") or a role ("the Lithuanian president")
-_DEMONYMS: Final = frozenset(
-    "russian american us u.s. lithuanian latvian estonian german french british polish ukrainian swedish "
-    "finnish hungarian turkish romanian bulgarian czech slovak dutch danish norwegian italian spanish "
-    "belarusian georgian chinese moldovan canadian".split()
-)
-_TITLE_WORDS: Final = _DEMONYMS | frozenset(
-    "president prime minister chancellor secretary general deputy foreign defence defense spokesman "
-    "spokeswoman spokesperson ambassador senator envoy special chief head leader commander admiral "
-    "former then mr mrs ms dr lt col gen sir lord vice state national security adviser advisor".split()
-)
-
-
-def _name_span(m: re.Match[str]) -> tuple[int, int, str] | None:
-    """The unknown person's name in a run of capitalised words, with its span: a possessive ends
-    the run ("Lithuania's Gitanas Nauseda" keeps the words after it); titles, demonyms and other
-    words that are no part of a name split it, and the longest unbroken rest (the last of equal
-    ones) of two to ``MAX_NAME_WORDS`` words is the name: "Estonian Defence Minister Hanno Pevkur"
-    -> "Hanno Pevkur", while "Baltic Defence Ministers" holds no name (not "Baltic Ministers")."""
-    words = [(w.start(), w.end(), w.group()) for w in re.finditer(r"\S+", m.group(1))]
-    for k, (_, _, w) in enumerate(words):
-        if w.endswith(("'s", "’s")):
-            words = words[k + 1 :] if k < len(words) - 1 else words[:k]
-            break
-    runs: list[list[tuple[int, int, str]]] = [[]]
-    for word in words:
-        w = word[2].lower()
-        if w.strip("'’") in _NOT_NAME or w in _TITLE_WORDS:
-            runs.append([])
-        else:
-            runs[-1].append(word)
-    core = max(reversed(runs), key=len)
-    if not 2 <= len(core) <= MAX_NAME_WORDS:
-        return None
-    if any(w.lower().endswith(_RU_NOT_NAME_ENDINGS) for *_, w in core):
-        return None
-    base = m.start(1)
-    return base + core[0][0], base + core[-1][1], " ".join(w for *_, w in core)
-
-
-def _absorbed_by_role(span: tuple[int, int], mentions: list[Mention]) -> list[Mention] | None:
-    """The mentions a role found at ``span`` replaces (None: the role is not a mention there). A
-    role may begin with the name of its country or body ("the US president", "NATO Secretary
-    General", "the Kremlin spokesman"): that name is then part of the title, not a speaker of its
-    own. Any other overlap keeps the mention found first."""
-    hit = [x for x in mentions if span[0] < x.end and x.start < span[1]]
-    heads = [x for x in hit if x.known and x.kind in ("country", "institution") and x.start <= span[0]]
-    return hit if len(heads) == len(hit) and all(x.end < span[1] for x in hit) else None
-
-
-_WORD_BEFORE: Final = re.compile(r"([A-ZА-ЯЁ][\w.'’-]*)\s+$")
-
-
-def _qualified_holders(
-    holders: Sequence[Actor], text: str, start: int, qualifier_sides: dict[str, frozenset[str]]
-) -> tuple[Actor, ...]:
-    """The holders a qualifier just before a role leaves: "the Ukrainian defence minister" is no
-    Russian minister, whoever else holds "defence minister". A capitalised word that begins listed
-    roles ("Ukrainian", from "ukrainian president") keeps the holders with a role that begins with
-    it too, else those of its side when all its roles are of one side; other words change nothing."""
-    found = _WORD_BEFORE.search(text[max(0, start - 40) : start])
-    word = normalise(found.group(1)).rstrip(".") if found else ""
-    sides = qualifier_sides.get(word)
-    if not sides:
-        return tuple(holders)
-    own = tuple(a for a in holders if any(role_key(r).startswith(word + " ") for r in a.roles))
-    if own:
-        return own
-    return tuple(a for a in holders if a.side in sides) if len(sides) == 1 else tuple(holders)
-
-
-def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
-    return any(span[0] < e and s < span[1] for s, e in taken)
-
-
-def _followed_by_name(end: int, mentions: list[Mention]) -> bool:
-    """A role in apposition ("Deputy Foreign Minister Sergei Ryabkov") is not a mention of its own."""
-    return any(m.kind == "person" and 0 <= m.start - end <= 2 for m in mentions)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -711,7 +171,7 @@ def _name_heading(seg: Segment, mentions: Sequence[Mention]) -> Mention | None:
     # a listed person, or a name after a title ("U.S. Deputy Secretary of State Wendy Sherman"),
     # not a photo credit or a section title ("Getty Images", "Peace Conditions")
     before = text[: last.start - lead].lower().split()
-    return last if last.known or any(w.strip(".,") in _TITLE_WORDS for w in before) else None
+    return last if last.known or any(w.strip(".,") in TITLE_WORDS for w in before) else None
 
 
 MAX_HEADING_WORDS: Final = 8
@@ -784,49 +244,6 @@ def _credit_document_readings(
             result[i] = Speaker(prev.name, prev.kind, prev.side, f'"{hit.group(0)}": {prev.cue}')
 
 
-_TURN: Final = re.compile(r"^\W{0,3}([^\W\d][\w.'’ -]{0,40}?)\s*(?:\([^)]{0,60}\))?\s*:\s")
-_QUESTION_TURN: Final = frozenset(
-    {"question", "q", "вопрос", "journalist", "журналист", "interviewer", "host"}
-)
-
-
-def speaker_turns(segments: Sequence[Segment]) -> list[str | None]:
-    """Transcript layout ("Vladimir Putin: ...", "Question: ..."): the turn label each segment is in.
-
-    A document is a transcript when at least two lines open with such a prefix; a turn runs until
-    the next prefix. Returns None everywhere for ordinary articles.
-    """
-    starts: dict[int, str] = {}
-    first_of_line: dict[int, int] = {}
-    for seg in segments:
-        first_of_line.setdefault(seg.line, seg.index)
-    for line, idx in first_of_line.items():
-        m = _TURN.match(segments[idx].text)
-        if m and _is_turn_label(m.group(1).strip()):
-            starts[line] = m.group(1).strip()
-    people = [t for t in starts.values() if normalise(t) not in _QUESTION_TURN]
-    if len(starts) < 2 or not people:
-        return [None] * len(segments)
-    out: list[str | None] = []
-    current: str | None = None
-    for seg in segments:
-        if seg.line in starts and seg.index == first_of_line[seg.line]:
-            current = starts[seg.line]
-        out.append(current)
-    return out
-
-
-_PERSON_LABEL: Final = re.compile(r"^[A-ZА-ЯЁ][a-zа-яё'’-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё'’-]+){1,2}$")
-
-
-def _is_turn_label(label: str) -> bool:
-    """A person's name ("Vladimir Putin") or a question marker; not "Photo", "Author", "Read also"."""
-    if normalise(label) in _QUESTION_TURN:
-        return True
-    words = label.split()
-    return bool(_PERSON_LABEL.match(label)) and not any(w.lower() in _NOT_NAME for w in words[1:])
-
-
 def _follow_turns(
     segments: Sequence[Segment], mentions: list[list[Mention]], result: list[Speaker | None]
 ) -> None:
@@ -840,7 +257,7 @@ def _follow_turns(
             i == 0
             or turns[i - 1] != turn
             or segments[i].line != segments[i - 1].line
-            and _TURN.match(segments[i].text)
+            and TURN.match(segments[i].text)
         ):
             holder = _turn_holder(turn, i, mentions)
         if holder is not None:
@@ -848,7 +265,7 @@ def _follow_turns(
 
 
 def _turn_holder(turn: str, i: int, mentions: list[list[Mention]]) -> Speaker | None:
-    if normalise(turn).strip() in _QUESTION_TURN:
+    if normalise(turn).strip() in QUESTION_TURN:
         return Speaker("journalist", "person", "neutral", "question turn")
     first = [x for x in mentions[i] if x.start <= len(turn) + 3 and x.kind not in ("pronoun", "role")]
     if first:
@@ -863,7 +280,7 @@ def _continue_unattributed_quotes(
     for i in range(1, len(segments)):
         seg = segments[i]
         starts_paragraph = segments[i - 1].line != seg.line
-        if result[i] is None and starts_paragraph and seg.text[:1] in _QUOTE_CHARS and not quotes[i][0]:
+        if result[i] is None and starts_paragraph and seg.text[:1] in QUOTE_CHARS and not quotes[i][0]:
             prev = result[i - 1]
             if prev is not None and prev.kind == "person" and seg.line - segments[i - 1].line == 1:
                 span = [k for k in range(i, len(segments)) if segments[k].line == seg.line]
@@ -899,7 +316,7 @@ def _own_attribution(
 ) -> Speaker | None:
     seg = segments[i]
     norm = normalise(seg.text[:2_000])
-    outside = _outside_quotes(norm, quote[0])
+    outside = outside_quotes(norm, quote[0])
     # a media outlet yields to a person the sentence attributes ("He said ..., DW reported"), not to
     # the bodies of its own summary ("Russia wants ..., but Washington refuses ..., reports BBC")
     outlet: Speaker | None = None
@@ -957,7 +374,7 @@ def _own_attribution(
         # "..., Lavrov said on Tuesday.", not "..., all of which Putin says he does not want"
         and _SHORT_TAIL.match(norm, v.end())
         # '“everything president Putin says ...': a quotation opening, not one closing before the verb
-        and (outside[v.start()] or not _opens_quote_before(seg.text, v.start()))
+        and (outside[v.start()] or not opens_quote_before(seg.text, v.start()))
     ]
     # "Putin declared that ... would be a "red line" issue": inside the reported clause only a verb
     # that ends the sentence (", the Times reports.") attributes it
@@ -1083,13 +500,6 @@ def _is_verb(norm: str, v: re.Match[str]) -> bool:
     )
 
 
-def _opens_quote_before(text: str, at: int) -> bool:
-    """Whether the last quotation mark in the 60 characters before ``at`` opens a quotation."""
-    window = text[max(0, at - 60) : at]
-    marks = [c for c in window if c in _QUOTE_CHARS]
-    return bool(marks) and marks[-1] in "“«„"
-
-
 def _group_after(text: str, at: int) -> str:
     words = re.findall(r"[\w'-]+", text[at : at + 40])
     return " ".join(words[:2]) if words else "unknown"
@@ -1132,7 +542,7 @@ def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]])
         for x in mentions[i]
         if window_start <= x.start
         and x.end <= v.start()
-        and not _inside_quote_before(norm, x.start, v.start())
+        and not inside_quote_before(norm, x.start, v.start())
     ]
     cands = [x for x in cands if x.kind != "pronoun" or x.name in _MALE | _FEMALE | {"they", "они"}]
     if not cands and _IT_BEFORE.fullmatch(before):
@@ -1207,30 +617,6 @@ def _coordinated(chosen: Mention, cands: list[Mention], norm: str) -> Mention:
     return chosen
 
 
-def _inside_quote_before(norm: str, start: int, end: int) -> bool:
-    """A mention inside a quotation that closes before the verb is not its subject."""
-    return any(c in _QUOTE_CHARS for c in norm[start:end]) and norm[start:end].count('"') % 2 == 1
-
-
-_QUOTE_MARK: Final = re.compile('[“«„”»"]')
-
-
-def _outside_quotes(norm: str, starts_inside: bool) -> list[bool]:
-    """Per offset of ``norm`` (and one past its end): whether it stands outside quotation marks,
-    a mark counting from the offset after it. Filled run by run between the marks: a step per
-    character took a quarter of the speaker rules' time."""
-    inside = starts_inside
-    flags: list[bool] = []
-    done = 0
-    for mark in _QUOTE_MARK.finditer(norm):
-        flags.extend([not inside] * (mark.end() - done))
-        done = mark.end()
-        char = mark.group()
-        inside = True if char in "“«„" else False if char in "”»" else not inside
-    flags.extend([not inside] * (len(norm) + 1 - done))
-    return flags
-
-
 def _resolve(m: Mention, i: int, mentions: list[list[Mention]], cue: str) -> Speaker | None:
     if m.kind == "pronoun":
         target = _antecedent(m, i, mentions, lambda x: _gender_fits(m.name, x))
@@ -1300,7 +686,7 @@ def _gender_fits(pronoun: str, cand: Mention) -> bool:
 def _role_fits(role: str, cand: Mention) -> bool:
     roles = [role_key(r) for r in cand.roles]
     if not roles:
-        return role in _GENERIC_ROLES and role not in (
+        return role in GENERIC_ROLES and role not in (
             "minister",
             "deputy minister",
             "secretary general",
@@ -1313,7 +699,7 @@ def _role_fits(role: str, cand: Mention) -> bool:
     for r in roles:
         if role.endswith(" " + r):
             qualifier = role[: -len(r)].split()
-            if not any(w in _DEMONYMS for w in qualifier):
+            if not any(w in DEMONYMS for w in qualifier):
                 return True
     return False
 

@@ -28,6 +28,7 @@ from typing import Final
 from monitor.detect.dedup import stem
 from monitor.detect.match import Match
 from monitor.detect.noclaim import POINTER
+from monitor.detect.quotes import QUOTE_CHARS as _QUOTE_CHARS
 from monitor.detect.resources import normalise
 from monitor.detect.segment import Segment
 from monitor.detect.speaker import Mention, Speaker
@@ -61,7 +62,6 @@ _SPEECH: Final = re.compile(
     r"|заяв\w*|сказал\w*|отметил\w*|подчеркнул\w*|по словам|считает|сообщил\w*|говорит|добавил\w*"
     r"|настаива\w*|призвал\w*|указал\w*|напомнил\w*)\b"
 )
-_QUOTE_CHARS: Final = frozenset('"“”«»„')
 _NEGATION: Final = re.compile(r"\b(?:not|no|never|won't|cannot|can't|without|не|нет|никогда|без)\b")
 _PRONOUN_START: Final = re.compile(r"^\W*(?:he|she|they|it|this|that|он|она|они|это)\b")
 _SPEAKER_KINDS: Final = ("person", "institution", "country", "media", "group")

@@ -103,7 +103,6 @@ _ACCORDING_PRONOUN: Final = re.compile(r"(?<!\w)(?:according to (?:him|her)|по
 _AND_BEFORE: Final = re.compile(r"(?<!\w)(?:and|и)\s+(?:(?:also|then|later|further|has|have|had)\s+)?$")
 _MALE: Final = frozenset({"he", "him", "он", "его"})
 _FEMALE: Final = frozenset({"she", "her", "она", "её", "ее"})
-_NAME_STOPS: Final = ("was", "is", "has")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -498,11 +497,6 @@ def _is_verb(norm: str, v: re.Match[str]) -> bool:
     return not (
         len(prev) > 1 and prev[-2].endswith("'s") and v.group() in ("demands", "calls", "states", "reports")
     )
-
-
-def _group_after(text: str, at: int) -> str:
-    words = re.findall(r"[\w'-]+", text[at : at + 40])
-    return " ".join(words[:2]) if words else "unknown"
 
 
 def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]]) -> Speaker | None:

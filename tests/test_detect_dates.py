@@ -81,3 +81,19 @@ def test_the_detect_step_passes_the_stored_published_date(settings: Settings) ->
     assert sorted((url, ev["fingerprint"].get("day")) for url, ev in days) == [
         ("https://news.example/0", "2022-01-07"), ("https://news.example/1", "2025-02-01"),
         ("https://news.example/2", None)]
+
+
+def test_the_british_prime_minister_is_the_one_in_office_that_day() -> None:
+    # three holders of one role within three years: the document's date decides, as for NATO's
+    # secretary general; a surname alone names the person whatever the date
+    res = shipped_resources()
+    text = "The British prime minister said the alliance would keep its open door to Ukraine's membership in NATO."
+    holders = {
+        date(2022, 3, 1): "Boris Johnson",
+        date(2023, 5, 1): "Rishi Sunak",
+        date(2025, 3, 1): "Keir Starmer",
+    }
+    for day, holder in holders.items():
+        assert _labelled_speakers(analyse_text(text, res, language="en", published=day)) == [holder]
+    named = "Sikorski said NATO's door would stay open to Ukraine's membership in NATO."
+    assert _labelled_speakers(analyse_text(named, res, language="en")) == ["Radoslaw Sikorski"]

@@ -129,7 +129,10 @@ def test_an_exclusion_without_a_western_actor_rules_the_demand_out() -> None:
         "The missiles will be deployed in Poland."
     )
     doc = document_context(text, resources(), language="en")
-    assert [excluded_demands(doc, i) for i in range(3)] == [{"deployments"}, set(), set()]
+    about = {d.name: d.about_side for d in resources().demands}
+    assert about == dict.fromkeys(about, "west")
+    assert [excluded_demands(doc, i, about) for i in range(3)] == [{"deployments"}, set(), set()]
+    assert excluded_demands(doc, 0, {}) == set()  # a demand with no side said is never ruled out
     for own in (
         "Russia has 100,000 troops ready for battle near the border.",
         "Russia's military manoeuvres near the border worried the diplomats.",
@@ -137,7 +140,7 @@ def test_an_exclusion_without_a_western_actor_rules_the_demand_out() -> None:
         "Россия разместит комплексы «Орешник» в Калининграде.",
     ):
         ctx = document_context(own, resources(), language="ru" if "Р" in own else "en")
-        assert excluded_demands(ctx, 0) == {"deployments"}, own
+        assert excluded_demands(ctx, 0, about) == {"deployments"}, own
     # the shipped model labels none of the first sentence's demands, the same sentence with the
     # exclusion's term replaced is labelled
     model = load_model(SHIPPED_MODEL)

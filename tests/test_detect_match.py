@@ -112,6 +112,10 @@ BAD_DEMANDS = {
         [{"name": "x", "cues": [{"name": "c", "near": {"en": [["a"]]}}]}],
         "at least two",
     ),
+    "bad about_side": (
+        [{"name": "x", "about_side": ["west"], "cues": [{"name": "c", "terms": {"en": ["a"]}}]}],
+        "about_side: must be an actor side",
+    ),
 }
 
 

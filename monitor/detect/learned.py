@@ -11,7 +11,7 @@ speaker, and the model version.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -101,21 +101,25 @@ def document_context(
     )
 
 
-_WESTERN_KINDS = frozenset({"country", "institution", "person"})
+_ACTOR_KINDS = frozenset({"country", "institution", "person"})
 
 
-def excluded_demands(doc: DocContext, i: int) -> set[str]:
+def excluded_demands(doc: DocContext, i: int, about: Mapping[str, str]) -> set[str]:
     """The demands an exclusion cue rules out for sentence ``i``: those whose exclusion cues it
-    matches ("Russian tactical nuclear weapons", "Belarus", "Sarmat") while it names no Western
-    country, body or official. Each demand is about what the US and NATO do, so a sentence on
-    Russia's own weapons, forces or exercises with no Western actor in it is not a statement on
-    it, whatever the classifier makes of its vocabulary; with a Western actor named ("a response to
-    the US move") the classifier decides."""
+    matches ("Russian tactical nuclear weapons", "Belarus", "Sarmat") while it names no actor of the
+    side the demand is about (``about``: demand -> its ``about_side``; the default demands are
+    about what the US and NATO do, side "west"). A sentence on Russia's own weapons, forces or
+    exercises with no Western actor in it is no statement on them, whatever the classifier makes
+    of its vocabulary; with one named ("a response to the US move") the classifier decides. A
+    demand with no side said is never ruled out here."""
     if not doc.excluded or not doc.excluded[i]:
         return set()
-    if any(m.side == "west" and m.kind in _WESTERN_KINDS for m in doc.mentions[i]):
-        return set()
-    return {demand for demand, _ in doc.excluded[i]}
+    out: set[str] = set()
+    for demand, _ in doc.excluded[i]:
+        side = about.get(demand, "")
+        if side and not any(m.side == side and m.kind in _ACTOR_KINDS for m in doc.mentions[i]):
+            out.add(demand)
+    return out
 
 
 def speaker_probabilities(model: DetectorModel, candidates: Sequence[Candidate]) -> list[float]:
@@ -148,6 +152,7 @@ def analyse_with_model(
         return []
     partisan = is_partisan_text(text)
     known = set(model.demands)
+    about = {d.name: d.about_side for d in resources.demands}
     out: list[SentenceResult] = []
     base = [sentence_features(doc, i) for i in range(len(doc.segments))]
     first = [{name: model.first[name].probability(f) for name in model.demands} for f in base]
@@ -163,7 +168,7 @@ def analyse_with_model(
                 ctx_from = next((m.context_from for m in doc.ctx[i] if m.demand == name and not hits), None)
                 matches.append(Match(name, round(p, 3), hits, ctx_from))
                 why[name] = {"p": round(p, 3), "features": clf.strongest(feats)}
-        vetoed = excluded_demands(doc, i)
+        vetoed = excluded_demands(doc, i, about)
         if vetoed:
             matches = [m for m in matches if m.demand not in vetoed]
         matches.sort(key=lambda m: -m.score)

@@ -12,6 +12,9 @@ Demand format (see ``monitor/data/demands.toml`` for the documented defaults)::
     description = "..."                # what the demand covers (shown to analysts)
     threshold = 1.0                    # summed cue weight a sentence needs to get the label
     examples = ["..."]                 # example statements (documentation, tests)
+    about_side = "west"                # optional: whose actions the demand is about; a sentence
+                                       # that matches an exclusion cue and names no actor of this
+                                       # side never gets the label (learned layer); "" = no such rule
 
       [[demands.cues]]
       name = "eastward expansion"      # shown as evidence
@@ -55,7 +58,7 @@ ACTOR_KINDS: Final = ("person", "institution", "country", "media", "group")
 SIDES: Final = ("russia", "west", "neutral")
 _NAME_RE: Final = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _LANG_RE: Final = re.compile(r"^[a-z]{2}$")
-_DEMAND_KEYS: Final = frozenset({"name", "description", "threshold", "examples", "cues", "title"})
+_DEMAND_KEYS: Final = frozenset({"name", "description", "threshold", "examples", "cues", "title", "about_side"})
 _CUE_KEYS: Final = frozenset({"name", "weight", "terms", "near", "window"})
 _ACTOR_KEYS: Final = frozenset(
     {"name", "kind", "aliases", "roles", "side", "gender", "affiliation", "state", "in_office", "cased"}
@@ -132,6 +135,7 @@ class Demand:
     threshold: float
     cues: tuple[Cue, ...]
     examples: tuple[str, ...]
+    about_side: str = ""  # the side whose actions the demand is about ("" = none said)
 
     @property
     def languages(self) -> frozenset[str]:
@@ -257,6 +261,10 @@ def _load_demand(item: Mapping[str, Any], at: str, problems: list[str]) -> Deman
     examples = item.get("examples", [])
     if not _is_str_list(examples):
         problems.append(f"{at}.examples: must be a list of strings")
+    about_side = item.get("about_side", "")
+    if not isinstance(about_side, str) or (about_side and not _NAME_RE.match(about_side)):
+        problems.append(f"{at}.about_side: must be an actor side like 'west', or empty")
+        about_side = ""
     raw_cues = item.get("cues")
     if not isinstance(raw_cues, list) or not raw_cues:
         problems.append(f"{at}.cues: required, a non-empty array of tables ([[demands.cues]])")
@@ -264,7 +272,7 @@ def _load_demand(item: Mapping[str, Any], at: str, problems: list[str]) -> Deman
     cues = [c for j, rc in enumerate(raw_cues) if (c := _load_cue(rc, f"{at}.cues[{j}]", problems))]
     if len(problems) > before:
         return None
-    return Demand(str(name), str(description), float(threshold), tuple(cues), tuple(examples))
+    return Demand(str(name), str(description), float(threshold), tuple(cues), tuple(examples), about_side)
 
 
 def _load_cue(item: Any, at: str, problems: list[str]) -> Cue | None:

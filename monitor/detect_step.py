@@ -198,7 +198,8 @@ def detect_article(
             kept = {}
         text, language, published_at, first_seen_at, title = repo.article_text(session, article_id)
         day = published_day(published_at, now, first_seen_at)
-        results = detector.analyse(text, language, use_context=m.settings.detect.use_context, published=day, title=title)
+        use_context = m.settings.detect.use_context
+        results = detector.analyse(text, language, use_context=use_context, published=day, title=title)
         items = grouping_items(
             results,
             f"article:{article_id}",

@@ -35,7 +35,7 @@ from monitor.detect.match import (
     split_by_threshold,
 )
 from monitor.detect.model import DetectorModel
-from monitor.detect.noclaim import is_furniture, is_no_detail, is_pointer
+from monitor.detect.noclaim import makes_no_claim
 from monitor.detect.resources import normalise
 from monitor.detect.segment import segment_text
 from monitor.detect.speaker import Speaker, find_document_mentions, find_speakers
@@ -168,13 +168,13 @@ def analyse_with_model(
                 ctx_from = next((m.context_from for m in doc.ctx[i] if m.demand == name and not hits), None)
                 matches.append(Match(name, round(p, 3), hits, ctx_from))
                 why[name] = {"p": round(p, 3), "features": clf.strongest(feats)}
-        vetoed = excluded_demands(doc, i, about)
-        if vetoed:
-            matches = [m for m in matches if m.demand not in vetoed]
+        for name in excluded_demands(doc, i, about):
+            matches = [m for m in matches if m.demand != name]
+            why.pop(name, None)
         matches.sort(key=lambda m: -m.score)
         labels = tuple(m.demand for m in matches if m.demand in known)
-        if labels and not doc.own[i] and (is_furniture(seg.text) or is_pointer(seg.text) or is_no_detail(seg.text)):
-            matches, labels = [], ()  # a dateline or a pointer to the sentence before: no claim of its own
+        if labels and not doc.own[i] and makes_no_claim(seg.text):
+            matches, labels = [], ()  # a dateline, a pointer to the sentence before, a "did not elaborate"
         if not labels:
             out.append(SentenceResult(seg, (), doc.speakers[i], None, doc.language))
             continue

@@ -21,7 +21,7 @@ from typing import Final
 
 from monitor.detect.resources import normalise
 
-__all__ = ["POINTER", "is_furniture", "is_no_detail", "is_pointer"]
+__all__ = ["POINTER", "is_furniture", "is_no_detail", "is_pointer", "makes_no_claim"]
 
 MAX_FURNITURE_WORDS: Final = 12
 
@@ -61,9 +61,11 @@ def is_pointer(text: str) -> bool:
 # "He did not elaborate.", "declined to comment", "gave no further details": nothing of the claim
 _NO_DETAIL: Final = re.compile(
     r"\b(?:did not|didn't|does not|doesn't|would not|wouldn't|declined to|refused to)"
-    r" (?:elaborate|specify|comment|give details|provide (?:any )?(?:further |more |additional )?(?:details|information))\b"
+    r" (?:elaborate|specify|comment|give details"
+    r"|provide (?:any )?(?:further |more |additional )?(?:details|information))\b"
     r"|\b(?:gave|provided|offered) no (?:further |more |additional |other )?(?:details|information|comment)\b"
-    r"|\bno (?:further|more|additional|other) (?:details|information) (?:was|were) (?:given|provided|released|offered)\b"
+    r"|\bno (?:further|more|additional|other) (?:details|information)"
+    r" (?:was|were) (?:given|provided|released|offered)\b"
     r"|\bне (?:уточнил\w*|стал\w* уточнять|стал\w* комментировать|привел\w* подробност\w*)"
     r"|\bподробност\w* не (?:приводятся|сообщаются|уточняются)"
 )
@@ -72,3 +74,8 @@ _NO_DETAIL: Final = re.compile(
 def is_no_detail(text: str) -> bool:
     """Whether ``text`` is a short note that the speaker gave no details or declined to comment."""
     return len(text.split()) <= MAX_FURNITURE_WORDS and bool(_NO_DETAIL.search(normalise(text[:300])))
+
+
+def makes_no_claim(text: str) -> bool:
+    """Whether ``text`` is furniture, a pointer or a no-detail note: a segment with no claim of its own."""
+    return is_furniture(text) or is_pointer(text) or is_no_detail(text)

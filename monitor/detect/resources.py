@@ -58,7 +58,9 @@ ACTOR_KINDS: Final = ("person", "institution", "country", "media", "group")
 SIDES: Final = ("russia", "west", "neutral")
 _NAME_RE: Final = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 _LANG_RE: Final = re.compile(r"^[a-z]{2}$")
-_DEMAND_KEYS: Final = frozenset({"name", "description", "threshold", "examples", "cues", "title", "about_side"})
+_DEMAND_KEYS: Final = frozenset(
+    {"name", "description", "threshold", "examples", "cues", "title", "about_side"}
+)
 _CUE_KEYS: Final = frozenset({"name", "weight", "terms", "near", "window"})
 _ACTOR_KEYS: Final = frozenset(
     {"name", "kind", "aliases", "roles", "side", "gender", "affiliation", "state", "in_office", "cased"}

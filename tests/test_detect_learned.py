@@ -148,3 +148,29 @@ def test_an_exclusion_without_a_western_actor_rules_the_demand_out() -> None:
     assert "deployments" not in first.labels
     moved = text.replace("Russia will station Iskander missiles in Belarus", "The US will station missiles in Poland")
     assert "deployments" in analyse_with_model(moved, resources(), model, language="en")[0].labels
+
+
+def test_a_label_ruled_out_by_an_exclusion_leaves_the_evidence_too() -> None:
+    """Classifiers that label every sentence with every demand: on a sentence about Russia's own
+    missiles in Belarus the exclusion removes deployments from the labels and from the statement's
+    evidence, and the demand it does not exclude stays, with its evidence."""
+    from monitor.detect.learned import analyse_with_model
+    from monitor.detect.model import BinaryModel, DetectorModel, MulticlassModel
+
+    always = BinaryModel(8.0, {})
+    demands = ("nato_expansion", "deployments")
+    model = DetectorModel(
+        demands,
+        dict.fromkeys(demands, always),
+        dict.fromkeys(demands, always),
+        BinaryModel(0.0, {}),
+        MulticlassModel(("contra", "neutral", "pro"), (0.0, 1.0, 0.0), {}),
+        version="test",
+    )
+    res = resources()
+    res = replace(res, demands=tuple(d for d in res.demands if d.name in demands))
+    [result] = analyse_with_model("Russia will deploy Iskander missiles in Belarus.", res, model, language="en")
+    assert result.labels == ("nato_expansion",)
+    assert set(result.evidence["labels"]) == {"nato_expansion"}
+    [western] = analyse_with_model("The US will deploy missiles in Poland.", res, model, language="en")
+    assert set(western.labels) == set(western.evidence["labels"]) == set(demands)

@@ -116,6 +116,10 @@ BAD_DEMANDS = {
         [{"name": "x", "about_side": ["west"], "cues": [{"name": "c", "terms": {"en": ["a"]}}]}],
         "about_side: must be an actor side",
     ),
+    "unknown about_side": (
+        [{"name": "x", "about_side": "nato", "cues": [{"name": "c", "terms": {"en": ["a"]}}]}],
+        "about_side: must be an actor side (russia, west, neutral)",
+    ),
 }
 
 

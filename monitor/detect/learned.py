@@ -168,9 +168,10 @@ def analyse_with_model(
                 ctx_from = next((m.context_from for m in doc.ctx[i] if m.demand == name and not hits), None)
                 matches.append(Match(name, round(p, 3), hits, ctx_from))
                 why[name] = {"p": round(p, 3), "features": clf.strongest(feats)}
-        for name in excluded_demands(doc, i, about):
-            matches = [m for m in matches if m.demand != name]
-            why.pop(name, None)
+        vetoed = excluded_demands(doc, i, about)
+        if vetoed:
+            matches = [m for m in matches if m.demand not in vetoed]
+            why = {name: v for name, v in why.items() if name not in vetoed}
         matches.sort(key=lambda m: -m.score)
         labels = tuple(m.demand for m in matches if m.demand in known)
         if labels and not doc.own[i] and makes_no_claim(seg.text):

@@ -129,7 +129,7 @@ class MulticlassModel:
 @dataclass(frozen=True)
 class DetectorModel:
     """``first``: the first-pass demand classifiers (sentence alone); ``demand``: the second pass,
-    which also sees the first pass's probabilities for the neighbours, the headline and the document."""
+    which also sees the first pass's probabilities for the sentence and the one before it."""
 
     demands: tuple[str, ...]
     first: Mapping[str, BinaryModel]

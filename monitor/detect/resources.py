@@ -264,8 +264,8 @@ def _load_demand(item: Mapping[str, Any], at: str, problems: list[str]) -> Deman
     if not _is_str_list(examples):
         problems.append(f"{at}.examples: must be a list of strings")
     about_side = item.get("about_side", "")
-    if not isinstance(about_side, str) or (about_side and not _NAME_RE.match(about_side)):
-        problems.append(f"{at}.about_side: must be an actor side like 'west', or empty")
+    if about_side not in ("", *SIDES):
+        problems.append(f"{at}.about_side: must be an actor side ({', '.join(SIDES)}), or empty")
         about_side = ""
     raw_cues = item.get("cues")
     if not isinstance(raw_cues, list) or not raw_cues:

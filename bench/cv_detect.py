@@ -82,6 +82,7 @@ def main() -> None:
     same = same_speaker_by(res.actors)
     started = time.perf_counter()
     models, days, titles = {}, {}, {}
+    grouping = {"threshold": args.group_threshold, "cross_threshold": args.cross_threshold}
     for part in args.parts or parts:
         train = [d for d in corpus if d.part != part] + extra_docs
         test = [d for d in corpus if d.part == part]
@@ -92,7 +93,6 @@ def main() -> None:
         days.update({d.doc: d.published for d in test if d.published is not None})
         titles.update({d.doc: d.title for d in test})
         models.update(dict.fromkeys(t, model))
-        grouping = {"threshold": args.group_threshold, "cross_threshold": args.cross_threshold}
         preds = predict_texts(t, res, NOW, model=model, languages=lg, published=days, titles=titles, **grouping)
         gold = [g for d in test for g in d.gold]
         s = score(gold, preds, t, same)
@@ -110,7 +110,6 @@ def main() -> None:
     # streamed: the same held-out labels, but every document grouped in one pass, as the monitor
     # sees them (a statement of part c5 may repeat one of part c1); each document's statements are
     # matched by its own fold's repeat classifier, which never saw a pair involving that document
-    grouping = {"threshold": args.group_threshold, "cross_threshold": args.cross_threshold}
     streamed_preds = predict_texts(
         texts, res, NOW, models=models, languages=langs, published=days, titles=titles, **grouping
     )

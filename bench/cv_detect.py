@@ -70,6 +70,10 @@ def main() -> None:
     ap.add_argument(
         "--predictions", type=Path, default=None, help="write every held-out prediction as JSON lines (to diff runs)"
     )
+    ap.add_argument(
+        "--streamed-predictions", type=Path, default=None,
+        help="write the streamed run's predictions (one grouping pass over every document) as JSON lines",
+    )
     args = ap.parse_args()
     extra = args.extra if args.extra is not None else [ROOT / "tests" / "data" / "eval" / "seeds"]
     res = shipped_resources()
@@ -130,6 +134,10 @@ def main() -> None:
     if args.predictions:
         with open(args.predictions, "w") as fh:
             for p in sorted(all_preds, key=lambda p: (p.doc, p.start)):
+                fh.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+    if args.streamed_predictions:
+        with open(args.streamed_predictions, "w") as fh:
+            for p in sorted(streamed_preds, key=lambda p: (p.doc, p.start)):
                 fh.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
     if args.errors:
         with open(args.errors, "w") as fh:

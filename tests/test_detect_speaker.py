@@ -523,3 +523,24 @@ def test_a_russian_pointer_sentence_names_the_source_of_the_sentence_before() ->
         "Об этом заявила заместитель госсекретаря США Венди Шерман в интервью Голосу Америки."
     )
     assert _speaker_at(text, 0) == "Wendy Sherman"
+
+
+# --- Russian case forms of the shipped actors ---------------------------------------------------
+
+RUSSIAN_CASE_FORMS = {
+    "genitive of Moscow": ("Требования Москвы о нерасширении НАТО неприемлемы.", {"Russia", "NATO"}),
+    "instrumental of the United States": (
+        "Мы не откажемся от сотрудничества с Соединенными Штатами и Украиной.",
+        {"United States", "Ukraine"},
+    ),
+    "a media outlet": ("Об этом она сказала в интервью «Голосу Америки».", set()),
+    "genitive of the alliance": ("Расширение альянса угрожает России.", {"NATO", "Russia"}),
+}
+
+
+@pytest.mark.parametrize("text, names", RUSSIAN_CASE_FORMS.values(), ids=RUSSIAN_CASE_FORMS)
+def test_russian_case_forms_of_listed_actors_are_those_actors(text: str, names: set[str]) -> None:
+    actors = shipped_resources().actors
+    found = sp.find_mentions(segment_text(text)[0], actors)
+    assert {m.name for m in found if m.kind in ("country", "institution")} == names
+    assert not [m for m in found if m.kind == "person"], "a case form read as an unknown person's name"

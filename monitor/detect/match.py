@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from monitor.detect.noclaim import SOURCE_POINTER
 from monitor.detect.resources import Cue, Demand, Term, normalise
 from monitor.detect.segment import Segment
 
@@ -212,11 +213,6 @@ _BACK_REFERENCE: Final = re.compile(
     r"|^\W*это (?:\w+ )?(?:вопрос|принципиальн|ключев|абсолютн|камень)",
     re.IGNORECASE,
 )
-# "This is noted in the press release ...": a pointer to where the previous sentence was said.
-_SOURCE_POINTER: Final = re.compile(
-    r"^\W*(?:this|that|it) (?:is|was) (?:noted|reported|said|stated|written|announced|mentioned|published)\b",
-    re.IGNORECASE,
-)
 # Talk about the talks themselves does not continue a position ("no grounds for a new round").
 _PROCESS: Final = re.compile(
     r"\b(?:rounds? of (?:talks|consultations|negotiations)|new round|consultations|sit down|the next meeting"
@@ -298,6 +294,6 @@ def _continues(seg: Segment, prev: Segment, quote: tuple[bool, bool]) -> bool:
     if seg.line - prev.line > 1 or len(seg.text) > 400:
         return False
     norm = normalise(seg.text)
-    if _SOURCE_POINTER.search(norm) or _PROCESS.search(norm):
+    if SOURCE_POINTER.search(norm) or _PROCESS.search(norm):  # "This is noted in the press release ..."
         return False
     return quote[0] or bool(_BACK_REFERENCE.search(norm)) or bool(KEY_REFERENCE.search(norm))

@@ -21,15 +21,20 @@ from typing import Final
 
 from monitor.detect.resources import normalise
 
-__all__ = ["POINTER", "is_furniture", "is_no_detail", "is_pointer", "makes_no_claim"]
+__all__ = ["POINTER", "SOURCE_POINTER", "is_furniture", "is_no_detail", "is_pointer", "makes_no_claim"]
 
 MAX_FURNITURE_WORDS: Final = 12
 
-# "This was stated by ...", "Об этом заявил ...": an attribution of the sentence before
-POINTER: Final = re.compile(
+# "This was stated by ...", "Об этом заявил ...": the sentence names the source of the one before
+SOURCE_POINTER: Final = re.compile(
     r"^\W*(?:(?:this|that|it) (?:was|is|has been) (?:\w+ )?"
-    r"(?:said|stated|announced|reported|noted|written|declared)"
-    r"|об этом|как (?:заявил|сообщил|отметил)\w*|(?:this|that) was the (?:message|view|position))"
+    r"(?:said|stated|announced|reported|noted|written|declared|mentioned|published)\b"
+    r"|об этом (?:заявил|сообщил|рассказал|сказал|написал|отметил|говорится|пишет)\w*)"
+)
+# ... and other openings that only point back ("Об этом ...", "That was the message ...")
+POINTER: Final = re.compile(
+    SOURCE_POINTER.pattern
+    + r"|^\W*(?:об этом|как (?:заявил|сообщил|отметил)\w*|(?:this|that) was the (?:message|view|position))"
 )
 
 _MONTH: Final = (

@@ -43,6 +43,7 @@ from typing import Final
 
 from monitor.detect.mentions import Mention, find_document_mentions, find_mentions
 from monitor.detect.names import DEMONYMS, TITLE_WORDS
+from monitor.detect.noclaim import SOURCE_POINTER
 from monitor.detect.quotes import QUOTE_CHARS, inside_quote_before, opens_quote_before, outside_quotes
 from monitor.detect.resources import Actor, normalise
 from monitor.detect.roles import GENERIC_ROLES, holders_on, role_key
@@ -174,10 +175,6 @@ def _name_heading(seg: Segment, mentions: Sequence[Mention]) -> Mention | None:
 
 
 MAX_HEADING_WORDS: Final = 8
-_POINTER: Final = re.compile(
-    r"^\W*(?:(?:this|that|it) (?:is|was) (?:noted|reported|said|stated|written|announced|mentioned|published)\b"
-    r"|об этом (?:заявил|сообщил|рассказал|сказал|написал|отметил|говорится|пишет)\w*)"
-)
 
 
 def _credit_source_pointers(
@@ -187,7 +184,7 @@ def _credit_source_pointers(
     ... Венди Шерман" names the source of the sentence before it, which is then credited to that
     source instead of a vaguer one."""
     for i in range(1, len(segments)):
-        if not _POINTER.search(normalise(segments[i].text[:200])):
+        if not SOURCE_POINTER.search(normalise(segments[i].text[:200])):
             continue
         named = [m for m in mentions[i] if m.kind in ("person", "institution", "media")]
         prev = result[i - 1]

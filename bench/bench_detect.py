@@ -177,7 +177,7 @@ def lookup(args: argparse.Namespace) -> dict[str, object]:
         ).scalar_one()
     have = 0
     for size in args.sizes:
-        _fill(sessions, rng, article_id, have, size, args.speakers, args.per_week)
+        _fill(sessions, rng, article_id, have, size, args.speakers, args.per_week, args.dated)
         have = size
         if engine.dialect.name == "postgresql":  # as autovacuum would after a bulk load
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -185,7 +185,8 @@ def lookup(args: argparse.Namespace) -> dict[str, object]:
         timings = []
         for _ in range(args.probes):
             text, labels, spk, concepts = _synthetic(rng, args.speakers)
-            fp = fingerprint(text, labels, spk, concepts)
+            day = (NOW - timedelta(days=rng.randrange(4))).date() if args.dated else None
+            fp = fingerprint(text, labels, spk, concepts, day)
             with sessions() as s:
                 index = SqlGroupIndex(s, article_id, [])
                 started = time.perf_counter()
@@ -209,7 +210,8 @@ def lookup(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _fill(
-    sessions: object, rng: random.Random, article_id: int, have: int, size: int, speakers: int, per_week: int
+    sessions: object, rng: random.Random, article_id: int, have: int, size: int, speakers: int, per_week: int,
+    dated: bool = False,
 ) -> None:
     """History grows backwards in time at ``per_week`` statements a week: a longer history, the same traffic."""
     from sqlalchemy import insert
@@ -221,8 +223,10 @@ def _fill(
         groups, statements, keys = [], [], []
         for n in range(start, min(size, start + batch)):
             text, labels, spk, concepts = _synthetic(rng, speakers)
-            fp = fingerprint(text, labels, spk, concepts)
             seen = NOW - timedelta(weeks=n // per_week, hours=rng.randrange(168))
+            # dated: published up to four days before it was first seen, as news is
+            day = (seen - timedelta(days=rng.randrange(4))).date() if dated else None
+            fp = fingerprint(text, labels, spk, concepts, day)
             gid = n + 1
             groups.append(
                 {
@@ -329,6 +333,10 @@ def main() -> None:
     lk.add_argument("--speakers", type=int, default=500)
     lk.add_argument("--probes", type=int, default=300)
     lk.add_argument("--per-week", type=int, default=3_000, help="statements per week of synthetic history")
+    lk.add_argument(
+        "--dated", action="store_true",
+        help="statements carry their article's publication date (keys stored and looked up under that week too)",
+    )
     sub.add_parser("loo")
     args = parser.parse_args()
     result = {"throughput": throughput, "lookup": lookup, "loo": loo}[args.cmd](args)

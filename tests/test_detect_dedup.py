@@ -186,3 +186,39 @@ def test_a_stored_fingerprint_keeps_its_date() -> None:
     assert "day" not in fingerprint_to_json(fingerprint(A, ["nato_expansion"], "ryabkov"))
     assert fingerprint_from_json({**stored, "day": "not a date"}).day is None  # a damaged date only loses the feature
     assert fingerprint_from_json({**stored, "day": 5}).day is None
+
+
+def test_reports_of_one_occasion_meet_however_far_apart_they_were_fetched() -> None:
+    # keys are stored under the week first seen and the week published: a report fetched ten
+    # weeks after another (a source added late, an archive) still finds it by its own date
+    day = NOW.date()
+    first = fingerprint(A, ["nato_expansion"], "ryabkov", day=day)
+    stored = set(blocking_keys(first, NOW))
+    late = fingerprint(B, ["nato_expansion"], "ryabkov", day=day + timedelta(days=3))
+    assert stored & set(lookup_keys(late, NOW + timedelta(weeks=10)))
+    # fetched later, published before
+    earlier = fingerprint(A, ["nato_expansion"], "ryabkov", day=day - timedelta(days=6))
+    assert stored & set(lookup_keys(earlier, NOW + timedelta(weeks=10)))
+    undated = fingerprint(A, ["nato_expansion"], "ryabkov")
+    assert not stored & set(lookup_keys(undated, NOW + timedelta(weeks=10)))
+    months_apart = fingerprint(A, ["nato_expansion"], "ryabkov", day=day + timedelta(days=120))
+    assert not stored & set(lookup_keys(months_apart, NOW + timedelta(weeks=10)))
+    # the grouping itself: the late report joins the first one's group
+    index = MemoryIndex()
+    item = (A, ("nato_expansion",), "ryabkov", False, ())
+    opened = assign_groups([item], index, NOW, day=day)
+    joined = assign_groups([(B, *item[1:])], index, NOW + timedelta(weeks=10), day=day + timedelta(days=3))
+    assert opened[0].is_new and not joined[0].is_new and joined[0].group_id == opened[0].group_id
+    index = MemoryIndex()
+    assign_groups([item], index, NOW, day=day)
+    late_undated = assign_groups([(B, *item[1:])], index, NOW + timedelta(weeks=10))
+    assert late_undated[0].is_new  # no date: the fetch weeks only
+
+
+def test_an_undated_statement_keeps_the_keys_of_its_fetch_week_only() -> None:
+    fp = fingerprint(A, ["nato_expansion"], "ryabkov")
+    assert len(blocking_keys(fp, NOW)) == len(set(blocking_keys(fp, NOW)))
+    dated = fingerprint(A, ["nato_expansion"], "ryabkov", day=(NOW - timedelta(weeks=30)).date())
+    assert set(blocking_keys(fp, NOW)) < set(blocking_keys(dated, NOW))  # both weeks
+    same_week = fingerprint(A, ["nato_expansion"], "ryabkov", day=NOW.date())
+    assert blocking_keys(same_week, NOW) == blocking_keys(fp, NOW)  # one week: no duplicate keys

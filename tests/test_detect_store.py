@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from monitor.app import open_monitor
@@ -86,3 +87,49 @@ def test_bodies_of_one_state_share_a_statement_group(settings: Settings, tmp_pat
     assert {"Kremlin", "Russian Foreign Ministry", "Sergey Lavrov"} <= set(by_speaker), by_speaker
     assert by_speaker["Kremlin"] == by_speaker["Russian Foreign Ministry"]
     assert by_speaker["Sergey Lavrov"] != by_speaker["Kremlin"]
+
+
+def _ingest_dated(m: object, folder: Path, name: str, text: str, published: datetime | None, now: datetime) -> None:
+    from sqlalchemy import update
+
+    from monitor.store.models import Article
+
+    path = folder / name
+    path.write_text(text)
+    ingest_paths(m, [path], now)  # type: ignore[arg-type]
+    with m.session() as s:  # type: ignore[attr-defined]
+        newest = s.scalar(select(func.max(Article.id)))
+        s.execute(update(Article).where(Article.id == newest).values(published_at=published))
+        s.commit()
+
+
+@pytest.mark.parametrize("dated", [True, False], ids=["dated", "undated"])
+def test_a_report_fetched_weeks_later_repeats_by_its_publication_date(
+    settings: Settings, tmp_path: Path, dated: bool
+) -> None:
+    """Two outlets' reports of one occasion, published two days apart but fetched ten weeks apart
+    (a source added late): the second is a repeat, no second alert, because statements are also
+    found by the week their article was published. Undated, the fetch weeks alone decide."""
+    quote = (
+        'Sergei Ryabkov said: "We need legally binding guarantees that NATO will never admit Ukraine '
+        'and will stop its eastward expansion."'
+    )
+    later = NOW + timedelta(weeks=10)
+    with open_monitor(settings) as m:
+        first = f"Ryabkov on guarantees\n\n{quote}\n\nThe talks in Geneva lasted eight hours.\n"
+        _ingest_dated(m, tmp_path, "a.txt", first, NOW if dated else None, NOW)
+        detect_articles(m, NOW)
+        _ingest_dated(
+            m, tmp_path, "b.txt",
+            "Geneva round ends without a breakthrough\n\nThe delegations met at the US mission on Monday.\n\n"
+            f"{quote}\n\nThe next meeting is scheduled in Brussels on Wednesday, diplomats said.\n",
+            NOW + timedelta(days=2) if dated else None, later,
+        )
+        report = detect_articles(m, later)
+        assert report.articles == 1 and not report.errors
+        with m.session() as s:
+            groups = {
+                g for g, d in s.execute(select(Statement.group_id, Statement.demands)).all()
+                if g is not None and "nato_expansion" in (d or [])
+            }
+    assert len(groups) == (1 if dated else 2), groups

@@ -6,10 +6,12 @@ light suffix stripping for English and Russian), character 4-gram shingles of th
 
 Candidate lookup is an indexed equality query on **blocking keys**, never a scan: a statement
 gets ``MINHASH_COUNT`` min-hash keys of its stems (and ``CONCEPT_KEYS`` of its concepts), each
-prefixed with the week of first sighting and the speaker key; the week comes first so that all
-lookups fall in the recent, cached end of the key index. Two statements of the same speaker with stem Jaccard J share at
-least one key with probability 1-(1-J)^k, and a lookup reads only the keys of the current and
-previous ``REPEAT_WINDOW_WEEKS`` weeks, so its cost does not grow with the size of history.
+prefixed with the week of first sighting and the speaker key (and stored once more under the week
+of the article's publication date, when known and another week); the week comes first so that
+lookups fall in the recent, cached end of the key index. Two statements of the same speaker with
+stem Jaccard J share at least one key with probability 1-(1-J)^k, and a lookup reads only the keys
+of the current and previous ``REPEAT_WINDOW_WEEKS`` weeks (and of the weeks within that window
+around its own publication date), so its cost does not grow with the size of history.
 
 Statements in one article that continue the sentence before (labels taken from context, same
 speaker) join its group directly; the caller handles that with ``continues_previous``. Every
@@ -30,7 +32,7 @@ import re
 import struct
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from typing import TYPE_CHECKING, Final, Protocol
 
@@ -590,23 +592,41 @@ def _minhashes(stems: frozenset[str]) -> list[int]:
 
 
 def blocking_keys(fp: Fingerprint, seen_at: datetime) -> list[str]:
-    """Keys stored for a statement first seen at ``seen_at``."""
-    week = _week(seen_at)
+    """Keys stored for a statement first seen at ``seen_at``: those of that week and, when its
+    article's publication date is known and falls in another week, those of the publication week
+    too, so that two reports of one occasion meet however far apart they were fetched (a source
+    added late, an archive ingested months on)."""
+    keys = _week_keys(fp, _week(seen_at))
+    published = _published_week(fp)
+    if published is not None and published != _week(seen_at):
+        keys += _week_keys(fp, published)
+    return keys
+
+
+def lookup_keys(fp: Fingerprint, now: datetime) -> list[str]:
+    """Keys to query for a new statement at ``now``: this week and the ``REPEAT_WINDOW_WEEKS``
+    before it, and, when its article's publication date is known, the weeks within the window on
+    either side of that date (an older article fetched after a newer one looks forward too)."""
+    weeks = [_week(now) - back for back in range(REPEAT_WINDOW_WEEKS + 1)]
+    published = _published_week(fp)
+    if published is not None:
+        weeks += [published + d for d in range(-REPEAT_WINDOW_WEEKS, REPEAT_WINDOW_WEEKS + 1)]
+    return [key for week in dict.fromkeys(weeks) for key in _week_keys(fp, week)]
+
+
+def _published_week(fp: Fingerprint) -> int | None:
+    if fp.day is None:
+        return None
+    return _week(datetime.combine(date.fromordinal(fp.day), time(12), UTC))
+
+
+def _week_keys(fp: Fingerprint, week: int) -> list[str]:
     who = hashlib.blake2b(fp.speaker.encode(), digest_size=6).hexdigest()
     # the week leads the key: lookups touch only the recent end of the index, which stays cached
     # however long the history grows
     keys = [f"{week:05d}|{who}|{i}:{h:016x}" for i, h in enumerate(_minhashes(fp.stems))]
     keys += [f"{week:05d}|{who}|c{i}:{h:016x}" for i, h in enumerate(_minhashes(fp.concepts)[:CONCEPT_KEYS])]
     return keys
-
-
-def lookup_keys(fp: Fingerprint, now: datetime) -> list[str]:
-    """Keys to query for a new statement at ``now``: this week and the previous window."""
-    return [
-        key
-        for back in range(REPEAT_WINDOW_WEEKS + 1)
-        for key in blocking_keys(fp, now - timedelta(weeks=back))
-    ]
 
 
 def decide_group(

@@ -114,8 +114,10 @@ def main() -> None:
     # streamed: the same held-out labels, but every document grouped in one pass, as the monitor
     # sees them (a statement of part c5 may repeat one of part c1); each document's statements are
     # matched by its own fold's repeat classifier, which never saw a pair involving that document
+    # in publication order, as a monitor meets them (undated documents last, by name)
+    order = sorted(texts, key=lambda d: (d not in days, days.get(d, NOW.date()), d))
     streamed_preds = predict_texts(
-        texts, res, NOW, models=models, languages=langs, published=days, titles=titles, **grouping
+        texts, res, NOW, models=models, languages=langs, published=days, titles=titles, order=order, **grouping
     )
     streamed = score(all_gold, streamed_preds, texts, same)
     rows.append(row("streamed", streamed, len(texts)))

@@ -97,3 +97,22 @@ def test_the_british_prime_minister_is_the_one_in_office_that_day() -> None:
         assert _labelled_speakers(analyse_text(text, res, language="en", published=day)) == [holder]
     named = "Sikorski said NATO's door would stay open to Ukraine's membership in NATO."
     assert _labelled_speakers(analyse_text(named, res, language="en")) == ["Radoslaw Sikorski"]
+
+
+def test_predict_texts_groups_documents_in_the_order_given() -> None:
+    # a stream in publication order: the report seen first opens the statement's group
+    import pytest
+
+    from monitor.detect.model import load_model
+    from monitor.detect_step import SHIPPED_MODEL
+
+    res, model = shipped_resources(), load_model(SHIPPED_MODEL)
+    quote = "Russian Deputy Foreign Minister Sergei Ryabkov said Ukraine must never become a member of NATO."
+    texts = {"a-later": f"Ryabkov on guarantees\n\n{quote}\n", "b-earlier": f"Ryabkov in Geneva\n\n{quote}\n"}
+    for order in (["a-later", "b-earlier"], ["b-earlier", "a-later"]):
+        preds = predict_texts(texts, res, NOW, model=model, order=order)
+        groups = {p.doc: p.group for p in preds if p.labels and p.group}
+        assert set(groups) == set(texts) and len(set(groups.values())) == 1  # one statement
+        assert groups[order[0]] == "1"  # the first one seen opened it
+    with pytest.raises(ValueError, match="every document"):
+        predict_texts(texts, res, NOW, order=["a-later"])

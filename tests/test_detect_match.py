@@ -25,6 +25,10 @@ MATCH_CASES = {
         {"nato_expansion"},
     ),
     "membership": ("Georgia will never become a member of the alliance.", {"nato_expansion"}),
+    "admission a clause away from NATO": (
+        "Ryabkov said NATO must give legally binding guarantees that it will never admit Ukraine and Georgia.",
+        {"nato_expansion"},
+    ),
     "open door": ("Washington will not let anyone close NATO's open door.", {"nato_expansion"}),
     "strike systems": ("Russia wants no strike weapons deployed near its borders.", {"deployments"}),
     "missiles in Europe": ("The US offered talks on missiles in Europe.", {"deployments"}),

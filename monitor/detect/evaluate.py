@@ -310,8 +310,10 @@ def predict_texts(
     titles: Mapping[str, str] | None = None,
     alert_narrative: bool = False,
     models: Mapping[str, DetectorModel] | None = None,
+    order: Sequence[str] | None = None,
 ) -> list[PredictedSentence]:
-    """Run detection and in-memory grouping over documents in name order (the order they are 'seen');
+    """Run detection and in-memory grouping over documents in name order (the order they are 'seen'),
+    or in ``order`` when given (every document of ``texts`` once);
     ``languages``, ``published`` and ``titles`` give documents' languages, dates and titles where known;
     with ``model`` the learned layer labels the sentences, else the rule layer alone; ``threshold``
     None = the model's repeat threshold (the rule layer's default without a model); with a
@@ -326,7 +328,9 @@ def predict_texts(
     states = state_keys(resources.actors)
     dates = published or {}
     heads = titles or {}
-    for doc in sorted(texts):
+    if order is not None and sorted(order) != sorted(texts):
+        raise ValueError("order must list every document of texts once")
+    for doc in order if order is not None else sorted(texts):
         lang, day = langs.get(doc, ""), dates.get(doc)
         doc_model = (models or {}).get(doc, model)
         doc_threshold, doc_cross, scorer = _repeat_settings(doc_model, threshold, cross_threshold)

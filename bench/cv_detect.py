@@ -133,14 +133,11 @@ def main() -> None:
         args.json.write_text(json.dumps({"folds": rows, "languages": by_lang}, indent=1))
     if args.markdown:
         print(markdown([*rows, *by_lang.values()]))
-    if args.predictions:
-        with open(args.predictions, "w") as fh:
-            for p in sorted(all_preds, key=lambda p: (p.doc, p.start)):
-                fh.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
-    if args.streamed_predictions:
-        with open(args.streamed_predictions, "w") as fh:
-            for p in sorted(streamed_preds, key=lambda p: (p.doc, p.start)):
-                fh.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+    for path, preds in ((args.predictions, all_preds), (args.streamed_predictions, streamed_preds)):
+        if path:
+            with open(path, "w") as fh:
+                for p in sorted(preds, key=lambda p: (p.doc, p.start)):
+                    fh.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
     if args.errors:
         with open(args.errors, "w") as fh:
             for e in errors:

@@ -596,11 +596,9 @@ def blocking_keys(fp: Fingerprint, seen_at: datetime) -> list[str]:
     article's publication date is known and falls in another week, those of the publication week
     too, so that two reports of one occasion meet however far apart they were fetched (a source
     added late, an archive ingested months on)."""
-    keys = _week_keys(fp, _week(seen_at))
-    published = _published_week(fp)
-    if published is not None and published != _week(seen_at):
-        keys += _week_keys(fp, published)
-    return keys
+    week, published = _week(seen_at), _published_week(fp)
+    weeks = [week] if published in (None, week) else [week, published]
+    return [key for w in weeks for key in _week_keys(fp, w)]
 
 
 def lookup_keys(fp: Fingerprint, now: datetime) -> list[str]:
@@ -622,8 +620,8 @@ def _published_week(fp: Fingerprint) -> int | None:
 
 def _week_keys(fp: Fingerprint, week: int) -> list[str]:
     who = hashlib.blake2b(fp.speaker.encode(), digest_size=6).hexdigest()
-    # the week leads the key: lookups touch only the recent end of the index, which stays cached
-    # however long the history grows
+    # the week leads the key: a lookup touches only the few weeks it reads (the recent end of the
+    # index, and a dated statement's own weeks), however long the history grows
     keys = [f"{week:05d}|{who}|{i}:{h:016x}" for i, h in enumerate(_minhashes(fp.stems))]
     keys += [f"{week:05d}|{who}|c{i}:{h:016x}" for i, h in enumerate(_minhashes(fp.concepts)[:CONCEPT_KEYS])]
     return keys

@@ -47,11 +47,12 @@ def explain_labels(evidence: Mapping[str, Any] | None) -> str:
     """One line per demand, e.g. ``nato_expansion (p=0.97): cue eastward expansion, word join``."""
     if not evidence:
         return ""
-    why = evidence.get("why") if isinstance(evidence.get("why"), Mapping) else None
-    cues = evidence.get("demands") if isinstance(evidence.get("demands"), Mapping) else {}
+    raw_why, raw_cues = evidence.get("why"), evidence.get("demands")
+    why: Mapping[str, Any] = raw_why if isinstance(raw_why, Mapping) else {}
+    cues: Mapping[str, Any] = raw_cues if isinstance(raw_cues, Mapping) else {}
     parts: list[str] = []
-    for demand in dict.fromkeys([*(why or {}), *cues]):
-        info = (why or {}).get(demand) or {}
+    for demand in dict.fromkeys([*why, *cues]):
+        info = why.get(demand) or {}
         feats = [_feature(str(f[0])) for f in info.get("features", []) if isinstance(f, list | tuple) and f]
         lexicon = str(cues.get(demand) or "")
         p = info.get("p")

@@ -187,7 +187,7 @@ class ExtractPool:
         ready: asyncio.Future[None] = loop.create_future()
         try:
             worker.conn.send(job)
-            loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+            loop.add_reader(fd, _settle, ready)
             try:
                 async with asyncio.timeout(self.timeout_s):
                     await ready
@@ -200,6 +200,12 @@ class ExtractPool:
         except (EOFError, OSError) as exc:
             log.warning("extraction worker %s died: %r", worker.process.pid, exc)
             return _DIED
+
+
+def _settle(ready: asyncio.Future[None]) -> None:
+    """The pipe is readable: wake the waiting call (once; the reader may fire again before it is removed)."""
+    if not ready.done():
+        ready.set_result(None)
 
 
 @dataclass(frozen=True)

@@ -445,9 +445,9 @@ def _flush(run: _Run) -> None:
                 if r.data.replacement_ratio > CHARSET_SUSPECT_RATIO:
                     source_repo.add_fetch_attempt(session, **_charset_suspect(run, r))
         item_repo.mark_items(session, marks)
-    for r, o in zip(batch, stored, strict=True):
-        if o is not None:
-            _count(r.out, o)
+    for r, outcome in zip(batch, stored, strict=True):
+        if outcome is not None:
+            _count(r.out, outcome)
 
 
 def _charset_suspect(run: _Run, r: _Result) -> dict[str, object]:

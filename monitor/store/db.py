@@ -162,7 +162,7 @@ def current_revision(engine: Engine) -> str | None:
     with storage_errors(f"reading the schema revision of {safe_url(str(engine.url))}"), engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
             return None
-        versions = list(conn.execute(select(column("version_num")).select_from(table("alembic_version"))).scalars())
+        versions: list[str] = list(conn.execute(select(column("version_num")).select_from(table("alembic_version"))).scalars())
     if len(versions) > 1:
         raise StorageError(f"{safe_url(str(engine.url))} has several schema heads: {', '.join(versions)}")
     return versions[0] if versions else None

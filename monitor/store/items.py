@@ -11,8 +11,9 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Integer, bindparam, func, select, update
+from sqlalchemy import Integer, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.store.db import insert_for
@@ -141,7 +142,7 @@ def mark_items(session: Session, marks: Sequence[ItemMark]) -> None:
     """Record several item results with one prepared UPDATE (executemany)."""
     if not marks:
         return
-    table = SourceItem.__table__
+    table = cast(Table, SourceItem.__table__)
     stmt = (update(table).where(table.c.id == bindparam("b_id"))
             .values(status=bindparam("b_status"), attempts=table.c.attempts + 1,
                     last_error_kind=bindparam("b_kind"), last_error=bindparam("b_error"),

@@ -138,6 +138,9 @@ def test_an_exclusion_without_a_western_actor_rules_the_demand_out() -> None:
         "Russia's military manoeuvres near the border worried the diplomats.",
         "Russia will deploy Kinzhal missiles in Kaliningrad.",
         "Россия разместит комплексы «Орешник» в Калининграде.",
+        "Moscow is sending more troops to the border.",
+        # "развёртывание гонки вооружений" in translation: an arms race unleashed, not a weapon placed
+        "It comes against the backdrop of the deployment of a new arms race in Europe.",
     ):
         ctx = document_context(own, resources(), language="ru" if "Р" in own else "en")
         assert excluded_demands(ctx, 0, about) == {"deployments"}, own

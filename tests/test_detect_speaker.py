@@ -277,6 +277,11 @@ SPEECH_ACTS = {
         "president Putin says he wants to prevent, he’s actually been provoking.”",
         "Antony Blinken",
     ),
+    "insisting": (
+        "Moscow went in insisting on guarantees to halt NATO's eastward expansion _ demands that NATO "
+        "and its allies have rejected.",
+        "Russia",
+    ),
     "sought": ("For long, Lithuania had sought the permanent presence of German troops.", "Lithuania"),
     "resisted": ("But Germany resisted permanently stationing its brigade in Lithuania.", "Germany"),
     "went-on-to-say": ("Olaf Scholz went on to say that NATO membership is not on the agenda.", "Olaf Scholz"),

@@ -78,7 +78,7 @@ class Speaker:
 _SPEECH_VERBS: Final = (
     r"sa(?:y|ys|id)|stat(?:e|es|ed)|t(?:ell|ells|old)|add(?:s|ed)?|not(?:e|es|ed)|stress(?:es|ed)?"
     r"|emphasi[sz](?:e|es|ed)|underlin(?:e|es|ed)|underscor(?:e|es|ed)|explain(?:s|ed)?|declar(?:e|es|ed)"
-    r"|announc(?:e|es|ed)|insist(?:s|ed)?|demand(?:s|ed|ing)?|want(?:s|ed)?|warn(?:s|ed)?|argu(?:e|es|ed)"
+    r"|announc(?:e|es|ed)|insist(?:s|ed|ing)?|demand(?:s|ed|ing)?|want(?:s|ed)?|warn(?:s|ed)?|argu(?:e|es|ed)"
     r"|believ(?:e|es|ed)|thinks|thought|call(?:s|ed)|repeat(?:s|ed)|reiterat(?:e|es|ed)|confirm(?:s|ed)"
     r"|urg(?:e|es|ed)|assur(?:e|es|ed)|claim(?:s|ed)|acknowledg(?:e|es|ed)|admit(?:s|ted)|recall(?:s|ed)"
     r"|point(?:s|ed)? out|sum(?:s|med)? up|ma(?:de|kes?) clear|object(?:s|ed)|reject(?:s|ed)|refus(?:e|es|ed)"

@@ -833,13 +833,18 @@ def fingerprint_to_json(fp: Fingerprint) -> dict[str, object]:
 
 
 def fingerprint_from_json(data: dict[str, object]) -> Fingerprint:
-    stems = frozenset(str(s) for s in data.get("stems", []) or [])  # type: ignore[union-attr]
+    stems = frozenset(_strings(data.get("stems")))
     shingles = frozenset(s[i : i + 4] for s in stems for i in range(max(1, len(s) - 3)))
-    labels = frozenset(str(x) for x in data.get("labels", []) or [])  # type: ignore[union-attr]
-    concepts = frozenset(str(x) for x in data.get("concepts", []) or [])  # type: ignore[union-attr]
+    labels = frozenset(_strings(data.get("labels")))
+    concepts = frozenset(_strings(data.get("concepts")))
     day = data.get("day")
     try:
         ordinal = date.fromisoformat(day).toordinal() if isinstance(day, str) else None
     except ValueError:
         ordinal = None  # a damaged stored date only loses the date feature
     return Fingerprint(stems, shingles, labels, str(data.get("speaker", "")), concepts, ordinal)
+
+
+def _strings(value: object) -> list[str]:
+    """The items of a stored list as strings (nothing for a missing or malformed entry)."""
+    return [str(x) for x in value] if isinstance(value, list | tuple) else []

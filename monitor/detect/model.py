@@ -272,7 +272,8 @@ def model_from_json(doc: Any, where: str = "<memory>") -> DetectorModel:
                 raise ValueError(f"repeat_cross_threshold: {cross} needs a repeat model and lies between 0 and 1")
     except ValueError as exc:
         raise ModelError(where, f"invalid model file: {exc}; {REBUILD_HINT}") from exc
-    meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}
+    raw_meta = doc.get("meta")
+    meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
     version = doc.get("version")
     if not isinstance(version, str) or not version.startswith("learned-"):
         raise ModelError(where, f"invalid model file: version {version!r}; {REBUILD_HINT}")

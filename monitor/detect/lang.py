@@ -20,7 +20,7 @@ from array import array
 from functools import lru_cache
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, Any, Final, cast
 
 __all__ = ["detect_language", "script_language"]
 
@@ -79,7 +79,8 @@ def _read_array(npz: zipfile.ZipFile, name: str) -> array[int] | None:
     indexes), read in chunks: never a second copy. None for any other shape or type."""
     import numpy as np
 
-    with npz.open(name) as f:
+    with npz.open(name) as opened:
+        f = cast(zipfile.ZipExtFile, opened)  # what ZipFile.open returns, which reads into a buffer
         version = np.lib.format.read_magic(f)
         shape, fortran, dtype = _read_header(f, version)
         if len(shape) != 1 or fortran or dtype.byteorder == ">" or dtype.kind not in "iu":
@@ -96,7 +97,9 @@ def _read_array(npz: zipfile.ZipFile, name: str) -> array[int] | None:
     return out if done == len(out) * out.itemsize else None
 
 
-def _read_header(f: IO[bytes], version: tuple[int, int]) -> tuple[tuple[int, ...], bool, Any]:
+def _read_header(
+    f: IO[bytes] | zipfile.ZipExtFile, version: tuple[int, int]
+) -> tuple[tuple[int, ...], bool, Any]:
     import numpy as np
 
     if version == (1, 0):

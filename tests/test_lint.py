@@ -1,6 +1,7 @@
 """The code passes the linter the project configures (pyproject.toml [tool.ruff.lint]: unused and
-undefined names, redefinitions, syntax errors), so a stale import or a misspelt name fails the
-suite instead of a run in production."""
+undefined names, redefinitions, syntax errors) and the type checker ([tool.mypy]: the package and
+the flows), so a stale import, a misspelt name or a call with the wrong types fails the suite
+instead of a run in production."""
 
 from __future__ import annotations
 
@@ -32,3 +33,26 @@ def test_the_lint_gate_catches_an_unused_import(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 1 and "F401" in done.stdout
+
+
+def test_the_package_and_flows_pass_the_type_checker(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "cache"), "--no-error-summary"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_type_gate_catches_a_wrong_argument(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("def half(x: int) -> int:\n    return x // 2\n\n\nhalf('two')\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "cache"), str(bad)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1 and "arg-type" in done.stdout

@@ -421,9 +421,9 @@ def stance_features(
     prev = next((doc.speakers[k] for k in range(i - 1, max(-1, i - 4), -1) if doc.speakers[k] is not None), None)
     if prev is not None:
         f["prev_side:" + prev.side] = 1.0
-    for m in doc.mentions[i]:
-        if m.known and m.kind in _SPEAKER_KINDS:
-            f["mention_side:" + m.side] = 1.0
+    for mention in doc.mentions[i]:
+        if mention.known and mention.kind in _SPEAKER_KINDS:
+            f["mention_side:" + mention.side] = 1.0
     return f
 
 

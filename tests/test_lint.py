@@ -12,47 +12,30 @@ from pathlib import Path
 ROOT = Path(__file__).parents[1]
 
 
+def _tool(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m <tool> args...`` in the repository's root."""
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+
+
 def test_the_code_passes_the_configured_lint_rules() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", "--output-format", "concise", "."],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = _tool("ruff", "check", "--no-cache", "--output-format", "concise", ".")
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_the_lint_gate_catches_an_unused_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import os\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", "--select", "F", str(bad)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = _tool("ruff", "check", "--no-cache", "--select", "F", str(bad))
     assert done.returncode == 1 and "F401" in done.stdout
 
 
 def test_the_package_and_flows_pass_the_type_checker(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "cache"), "--no-error-summary"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = _tool("mypy", "--cache-dir", str(tmp_path / "cache"), "--no-error-summary")
     assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_the_type_gate_catches_a_wrong_argument(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("def half(x: int) -> int:\n    return x // 2\n\n\nhalf('two')\n")
-    done = subprocess.run(
-        [sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "cache"), str(bad)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = _tool("mypy", "--cache-dir", str(tmp_path / "cache"), str(bad))
     assert done.returncode == 1 and "arg-type" in done.stdout

@@ -202,3 +202,27 @@ def test_scores_below_the_threshold_are_kept_apart_from_labels(resources: Resour
     strong, weak = split_by_threshold(score_sentence(labelled, resources.demands), resources.demands)
     assert "deployments" in {m.demand for m in strong}
     assert strong == match_sentence(labelled, resources.demands)
+
+
+def test_the_anchors_found_through_trigrams_are_those_a_substring_test_finds() -> None:
+    """The lexicon tests only the anchors whose first three letters occur in a sentence: on every
+    seed sentence it finds every anchor of a cue or term that occurs, and no other."""
+    from pathlib import Path
+
+    from monitor.detect import match
+    from monitor.detect.resources import normalise
+    from monitor.detect.segment import segment_text
+
+    demands = shipped_resources().demands
+    terms = [t for d in demands for c in d.cues for t in (*c.terms, *(t for _, gs in c.near for g in gs for t in g))]
+    anchors = ({a for d in demands for c in d.cues for a in c.anchors} | {t.anchor for t in terms}) - {""}
+    assert any(len(a) < 3 for a in anchors)  # the short ones are tested on every sentence
+    seeds = Path(__file__).parents[1] / "seeds"
+    segments = [s for f in sorted(seeds.glob("*.txt")) for s in segment_text(f.read_text(encoding="utf-8"))]
+    lexicon = match._lexicon(demands)
+    for seg in segments:
+        norm = normalise(seg.text[: match.MAX_MATCH_CHARS])
+        assert lexicon.present(norm) == {a for a in anchors if a in norm}, seg.text
+    assert match.scan_sentence(segments[3].text, demands) == match.Scan(
+        match.score_sentence(segments[3].text, demands), match.exclusions(segments[3].text, demands)
+    )

@@ -28,10 +28,9 @@ from monitor.detect.features import (
 from monitor.detect.lang import detect_language
 from monitor.detect.match import (
     Match,
-    exclusions,
     match_demands,
     quote_states,
-    score_sentence,
+    scan_sentence,
     split_by_threshold,
 )
 from monitor.detect.model import DetectorModel
@@ -61,17 +60,16 @@ def document_context(
     segments = segment_text(text)
     article_lang = language or detect_language(text) or "en"
     langs = [sentence_languages(seg, article_lang) for seg in segments]
-    split = [
-        split_by_threshold(score_sentence(seg.text, resources.demands, lg), resources.demands)
-        for seg, lg in zip(segments, langs, strict=True)
-    ]
+    # the lexicon once per sentence: its scores and its exclusion cues
+    scans = [scan_sentence(seg.text, resources.demands, lg) for seg, lg in zip(segments, langs, strict=True)]
+    split = [split_by_threshold(scan.scores, resources.demands) for scan in scans]
     own, weak = [strong for strong, _ in split], [w for _, w in split]
     ctx = match_demands(segments, resources.demands, langs, use_context=True, own=own)
     mentions = find_document_mentions(segments, resources.actors, published=published)
     speakers = find_speakers(segments, resources.actors, quote_states(segments), mentions)
     credit_transcript(segments, speakers, transcript_speaker(title, segments, resources.actors, published=published))
     inherit_speakers(ctx, speakers)
-    excluded = [exclusions(seg.text, resources.demands, lg) for seg, lg in zip(segments, langs, strict=True)]
+    excluded = [scan.exclusions for scan in scans]
     surnames: dict[str, str] = {}
     counts: Counter[str] = Counter()
     for ms in mentions:

@@ -226,3 +226,40 @@ def test_the_anchors_found_through_trigrams_are_those_a_substring_test_finds() -
     assert match.scan_sentence(segments[3].text, demands) == match.Scan(
         match.score_sentence(segments[3].text, demands), match.exclusions(segments[3].text, demands)
     )
+
+
+def test_the_word_start_test_written_after_the_first_letters_matches_as_in_front() -> None:
+    """compile_term writes a term's word-start test after the letters it opens with, so the regex
+    engine can scan for them: every term, role and actor spelling of the shipped lists matches
+    each seed sentence (and words glued to others) exactly where the test in front matches."""
+    import re
+    from pathlib import Path
+
+    from monitor.detect import mentions
+    from monitor.detect.resources import WORD_START, at_word_start, compile_term, normalise
+    from monitor.detect.segment import segment_text
+
+    res = shipped_resources()
+    seeds = Path(__file__).parents[1] / "seeds"
+    texts = [normalise(s.text) for f in sorted(seeds.glob("*.txt")) for s in segment_text(f.read_text("utf-8"))]
+    texts += ["nato expansion", "anato expansion", "(nato-expansion)", "_nato", "сша и нато", "x" * 5]
+    regexes = [t.regex for d in res.demands for c in d.cues for t in c.terms]
+    regexes += [compile_term(alias) for a in res.actors for alias in a.aliases]
+    moved = 0
+    for regex in regexes:
+        m = re.match(r"(\w+)\(\?<!\[\\w\]\1\)", regex.pattern)
+        if m is None:
+            continue
+        moved += 1
+        reference = re.compile(WORD_START + m.group(1) + regex.pattern[m.end() :])
+        for text in texts:
+            assert [x.span() for x in regex.finditer(text)] == [x.span() for x in reference.finditer(text)]
+    assert moved > 0.9 * len(regexes)
+    assert at_word_start("expan\\w*") == "expan(?<![\\w]expan)\\w*"
+    assert at_word_start("(?:a|b)") == WORD_START + "(?:a|b)"
+    assert at_word_start("ab?") == "a(?<![\\w]a)b?"  # a quantified letter stays after the test
+    for actor in res.actors:  # the bare alternation of an actor's spellings, each in a group
+        grouped = re.compile("|".join(f"(?:{compile_term(a).pattern})" for a in actor.aliases))
+        bare = mentions._alternation(actor.aliases)
+        for text in texts:
+            assert [x.span() for x in bare.finditer(text)] == [x.span() for x in grouped.finditer(text)]

@@ -103,24 +103,19 @@ def _anchors(texts: Sequence[str]) -> tuple[str, ...]:
     return tuple(out) if all(out) else ()
 
 
-_WORD_START: Final = r"(?<![\w])"  # how compile_term opens a term that starts at a word
-
-
-def _alternation(patterns: Sequence[str]) -> re.Pattern[str]:
-    """One regex matching any of ``patterns``, the first that matches at a position winning. The
-    word-start test every alias opens with is written once in front of the alternatives: the same
-    matches, but the regex engine then tests each position once instead of once per alias (an
-    actor with many spellings was the costliest regex of detection)."""
-    if all(p.startswith(_WORD_START) for p in patterns):
-        rests = "|".join(f"(?:{p[len(_WORD_START):]})" for p in patterns)
-        return re.compile(f"{_WORD_START}(?:{rests})")
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+def _alternation(aliases: Sequence[str]) -> re.Pattern[str]:
+    """One regex matching any of ``aliases`` (term syntax), the first that matches at a position
+    winning. The alternatives stand bare, not each in a group: each opens with its literal first
+    letters (:func:`~monitor.detect.resources.at_word_start`), so the regex engine gathers those
+    into one set and tries a match only where the text has one of them (an actor with many
+    spellings was the costliest regex of detection). A raw regex (``re:``) may hold a ``|`` of its
+    own and is grouped."""
+    parts = [f"(?:{compile_term(a).pattern})" if a.startswith("re:") else compile_term(a).pattern for a in aliases]
+    return re.compile("|".join(parts))
 
 
 def _index(actors: Sequence[Actor]) -> _ActorIndex:
-    patterns = tuple(
-        (a, _alternation([compile_term(alias).pattern for alias in a.aliases]), _anchors(a.aliases)) for a in actors
-    )
+    patterns = tuple((a, _alternation(a.aliases), _anchors(a.aliases)) for a in actors)
     # longest first; equal lengths in name order, so detection does not depend on set order
     role_texts = sorted(
         {role_key(r) for a in actors for r in a.roles} | set(GENERIC_ROLES), key=lambda r: (-len(r), r)

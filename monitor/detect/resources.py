@@ -184,21 +184,32 @@ def compile_term(term: str) -> re.Pattern[str]:
     words = normalise(term).split()
     if not words:
         raise ValueError("empty term")
-    parts: list[str] = []
-    for i, word in enumerate(words):
+    parts = [_opening(words[0])]
+    for word in words[1:]:
         gap = _gap(word)
         if gap is not None:
             parts.append(gap)
             continue
         optional = word.startswith("[") and word.endswith("]")
         body = _word_regex(word[1:-1] if optional else word)
-        sep = r"\s+" if i else ""
-        parts.append(f"(?:{sep}{body})?" if optional else f"{sep}{body}")
+        parts.append(rf"(?:\s+{body})?" if optional else rf"\s+{body}")
     pattern = "".join(parts)
-    # a term written with "not" also matches the contracted form ("won't expand", "doesn't")
-    if words[0] != "not":
-        pattern = at_word_start(pattern)
     return re.compile(rf"{pattern}(?![\w])" if not words[-1].endswith("*") else pattern)
+
+
+def _opening(word: str) -> str:
+    """The regex of a term's first word, matched only where a word begins (:func:`at_word_start`,
+    in each of the word's alternatives)."""
+    if word == "not":
+        return _word_regex(word)  # "not" also matches the contracted form ("won't expand", "doesn't")
+    gap = _gap(word)
+    if gap is not None:
+        return WORD_START + gap
+    if word.startswith("[") and word.endswith("]"):
+        return rf"{WORD_START}(?:{_word_regex(word[1:-1])})?"
+    if "|" in word:
+        return "(?:" + "|".join(at_word_start(_word_regex(alt)) for alt in word.split("|")) + ")"
+    return at_word_start(_word_regex(word))
 
 
 WORD_START: Final = r"(?<![\w])"

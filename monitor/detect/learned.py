@@ -23,6 +23,7 @@ from monitor.detect.features import (
     sentence_features,
     speaker_candidates,
     stance_features,
+    stance_view,
     word_stems,
 )
 from monitor.detect.lang import detect_language
@@ -225,8 +226,14 @@ def judge_stance(
     uncertain speaker choice must not flip it alone."""
     total = sum(weights)  # probabilities of a sigmoid: never all zero
     mixed: dict[str, float] = dict.fromkeys(model.stance.classes, 0.0)
+    # candidates the stance features see alike (several people of one side) are scored once
+    scored: dict[tuple[str, str | None], dict[str, float]] = {}
     for w, c in zip(weights, candidates, strict=True):
-        for lab, q in model.stance.probabilities(stance_features(doc, i, labels, c, rule_stance)).items():
+        key = stance_view(c)
+        probs = scored.get(key)
+        if probs is None:
+            probs = scored[key] = model.stance.probabilities(stance_features(doc, i, labels, c, rule_stance))
+        for lab, q in probs.items():
             mixed[lab] += q * w / total
     best = max(model.stance.classes, key=lambda c: (mixed[c], c))
     return best, mixed[best]

@@ -15,6 +15,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 from monitor.detect.noclaim import SOURCE_POINTER
@@ -114,7 +115,6 @@ def scan_sentence(text: str, demands: Sequence[Demand], languages: Iterable[str]
     lexicon = _lexicon(demands)
     present = lexicon.present(norm)
     langs = frozenset(languages)
-    words = [m.start() for m in _WORD.finditer(norm)]
     scores: list[Match] = []
     excluded: list[tuple[str, str]] = []
     for demand, positive, negative in zip(demands, lexicon.positive, lexicon.negative, strict=True):
@@ -124,7 +124,7 @@ def scan_sentence(text: str, demands: Sequence[Demand], languages: Iterable[str]
         hits = [
             h
             for cue in positive
-            if _may_match(cue, present) and (h := _match_cue(cue, norm, words, langs, spans, present))
+            if _may_match(cue, present) and (h := _match_cue(cue, norm, langs, spans, present))
         ]
         if hits:
             scores.append(Match(demand.name, round(sum(h.weight for h in hits), 3), tuple(hits)))
@@ -174,6 +174,14 @@ _lexicon: Final = IdentityCache(_compile_lexicon)
 
 
 _WORD: Final = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=64)  # a sentence's near-cues ask again
+def _word_starts(norm: str) -> tuple[int, ...]:
+    """The offset of each word of ``norm``."""
+    return tuple(m.start() for m in _WORD.finditer(norm))
+
+
 _Spans = tuple[tuple[int, int], ...]
 
 
@@ -199,7 +207,7 @@ def _free(span: tuple[int, int], masked: _Spans) -> bool:
 
 
 def _match_cue(
-    cue: Cue, norm: str, words: list[int], langs: frozenset[str], masked: _Spans, present: frozenset[str]
+    cue: Cue, norm: str, langs: frozenset[str], masked: _Spans, present: frozenset[str]
 ) -> CueHit | None:
     for term in cue.terms:
         if (langs and term.lang not in langs) or (term.anchor and term.anchor not in present):
@@ -210,7 +218,7 @@ def _match_cue(
     for lang, groups in cue.near:
         if langs and lang not in langs:
             continue
-        hit = _match_near(groups, norm, words, cue.window, masked, present)
+        hit = _match_near(groups, norm, cue.window, masked, present)
         if hit is not None:
             return CueHit(cue.name, cue.weight, tuple(t.source for t, _ in hit), tuple(m for _, m in hit))
     return None
@@ -226,26 +234,23 @@ def _may_match(cue: Cue, present: frozenset[str]) -> bool:
 
 
 def _match_near(
-    groups: tuple[tuple[Term, ...], ...],
-    norm: str,
-    words: list[int],
-    window: int,
-    masked: _Spans,
-    present: frozenset[str],
+    groups: tuple[tuple[Term, ...], ...], norm: str, window: int, masked: _Spans, present: frozenset[str]
 ) -> list[tuple[Term, str]] | None:
     """One term of every group, all within ``window`` words of the first group's match."""
-    found: list[list[tuple[int, Term, str]]] = []
+    hits: list[list[tuple[int, Term, str]]] = []
     for group in groups:
-        positions = [
-            (bisect_left(words, m.start()), term, m.group().strip())
+        starts = [
+            (m.start(), term, m.group().strip())
             for term in group
             if (not term.anchor or term.anchor in present)
             for m in term.regex.finditer(norm)
             if _free(m.span(), masked)
         ]
-        if not positions:
+        if not starts:
             return None
-        found.append(positions)
+        hits.append(starts)
+    words = _word_starts(norm)  # only once every group has matched: in few sentences
+    found = [[(bisect_left(words, start), term, text) for start, term, text in group] for group in hits]
     for pos, term, text in found[0]:
         chosen = [(term, text)]
         for other in found[1:]:

@@ -203,7 +203,7 @@ def _excluded_spans(
 
 
 def _free(span: tuple[int, int], masked: _Spans) -> bool:
-    return not any(span[0] < end and start < span[1] for start, end in masked)
+    return not masked or not any(span[0] < end and start < span[1] for start, end in masked)
 
 
 def _match_cue(
@@ -225,6 +225,8 @@ def _match_cue(
 
 
 def _search(term: Term, norm: str, masked: _Spans) -> re.Match[str] | None:
+    if not masked:  # most sentences match no exclusion cue: the first match is free
+        return term.regex.search(norm)
     return next((m for m in term.regex.finditer(norm) if _free(m.span(), masked)), None)
 
 

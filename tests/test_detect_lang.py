@@ -68,3 +68,17 @@ def test_a_model_layout_this_cannot_read_falls_back_to_the_library_loader(monkey
         assert lang.detect_language("Россия требует гарантий нерасширения НАТО на восток.") == "ru"
     finally:
         lang._classify.cache_clear()
+
+
+def test_script_language_counts_the_latin_letters_a_regex_finds() -> None:
+    """The Latin letters are counted as the bytes left of the ASCII text without its other
+    characters: exactly the letters A-Z and a-z, not accented or other alphabets' letters."""
+    import re
+
+    from monitor.detect.lang import script_language
+
+    latin = re.compile("[A-Za-z]")
+    for text in [*_texts(), "Ærø ÀÉ ß ǅ ﬁ НАТО", "НАТО и NATO", "12 — 34", ""]:
+        cyr = len(re.findall("[\u0400-\u04ff]", text))
+        lat = len(latin.findall(text))
+        assert script_language(text) == ("" if cyr == lat == 0 else "ru" if cyr > lat else "en"), text[:60]

@@ -202,3 +202,67 @@ def test_scores_below_the_threshold_are_kept_apart_from_labels(resources: Resour
     strong, weak = split_by_threshold(score_sentence(labelled, resources.demands), resources.demands)
     assert "deployments" in {m.demand for m in strong}
     assert strong == match_sentence(labelled, resources.demands)
+
+
+def test_the_anchors_found_through_trigrams_are_those_a_substring_test_finds() -> None:
+    """The lexicon tests only the anchors whose first three letters occur in a sentence: on every
+    seed sentence it finds every anchor of a cue or term that occurs, and no other."""
+    from pathlib import Path
+
+    from monitor.detect import match
+    from monitor.detect.resources import normalise
+    from monitor.detect.segment import segment_text
+
+    demands = shipped_resources().demands
+    terms = [t for d in demands for c in d.cues for t in (*c.terms, *(t for _, gs in c.near for g in gs for t in g))]
+    anchors = ({a for d in demands for c in d.cues for a in c.anchors} | {t.anchor for t in terms}) - {""}
+    assert any(len(a) < 3 for a in anchors)  # the short ones are tested on every sentence
+    seeds = Path(__file__).parents[1] / "seeds"
+    segments = [s for f in sorted(seeds.glob("*.txt")) for s in segment_text(f.read_text(encoding="utf-8"))]
+    lexicon = match._lexicon(demands)
+    for seg in segments:
+        norm = normalise(seg.text[: match.MAX_MATCH_CHARS])
+        assert lexicon.present(norm) == {a for a in anchors if a in norm}, seg.text
+    assert match.scan_sentence(segments[3].text, demands) == match.Scan(
+        match.score_sentence(segments[3].text, demands), match.exclusions(segments[3].text, demands)
+    )
+
+
+def test_the_word_start_test_written_after_the_first_letters_matches_as_in_front() -> None:
+    """compile_term writes a term's word-start test after the letters each alternative of its first
+    word opens with, so the regex engine can scan for them: every term and actor spelling of the
+    shipped lists matches each seed sentence (and words glued to others) exactly where the term
+    with the test once in front of it matches."""
+    import re
+    from pathlib import Path
+
+    from monitor.detect import mentions
+    from monitor.detect.resources import WORD_START, at_word_start, compile_term, normalise
+    from monitor.detect.segment import segment_text
+
+    res = shipped_resources()
+    seeds = Path(__file__).parents[1] / "seeds"
+    texts = [normalise(s.text) for f in sorted(seeds.glob("*.txt")) for s in segment_text(f.read_text("utf-8"))]
+    texts += ["nato expansion", "anato expansion", "(nato-expansion)", "_nato", "сша и нато", "x" * 5]
+    sources = [t.source for d in res.demands for c in d.cues for t in c.terms]
+    sources += [alias for a in res.actors for alias in a.aliases] + ["russia|moscow troops", "[the] alliance"]
+    moved = 0
+    for source in sources:
+        regex = compile_term(source)
+        if source.startswith("re:") or normalise(source).split()[0] == "not":
+            continue  # a raw regex is the user's; "not" also matches a contraction, after a letter
+        in_front, n = re.subn(r"(\w+)\(\?<!\[\\w\]\1\)", r"\1", regex.pattern)
+        moved += n > 0
+        reference = re.compile(WORD_START + in_front)
+        for text in texts:
+            assert [x.span() for x in regex.finditer(text)] == [x.span() for x in reference.finditer(text)], source
+    assert moved > 0.95 * len(sources)
+    assert compile_term("russia|moscow").pattern == "(?:russia(?<![\\w]russia)|moscow(?<![\\w]moscow))(?![\\w])"
+    assert at_word_start("expan\\w*") == "expan(?<![\\w]expan)\\w*"
+    assert at_word_start("(?:a|b)") == WORD_START + "(?:a|b)"
+    assert at_word_start("ab?") == "a(?<![\\w]a)b?"  # a quantified letter stays after the test
+    for actor in res.actors:  # the bare alternation of an actor's spellings, each in a group
+        grouped = re.compile("|".join(f"(?:{compile_term(a).pattern})" for a in actor.aliases))
+        bare = mentions._alternation(actor.aliases)
+        for text in texts:
+            assert [x.span() for x in bare.finditer(text)] == [x.span() for x in grouped.finditer(text)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from monitor.detect import mentions as mn
 from monitor.detect import speaker as sp
+from monitor.detect.prefilter import trigrams
 from monitor.detect.resources import load_actors
 from monitor.detect.segment import segment_text
 
@@ -13,7 +14,7 @@ def test_the_compiled_actor_index_cache_stays_small_and_follows_the_list() -> No
     for k in range(20):  # a new actor list each time, as a reloaded configuration gives
         actors = load_actors([{"name": f"Person {k}", "side": "west"}], "test")
         assert not [m for m in sp.find_mentions(seg, actors) if m.known]
-        assert len(mn._INDEX_CACHE) <= mn._INDEX_CACHE_SIZE
+        assert len(mn._cached_index) <= mn._cached_index.size
     lavrov = load_actors([{"name": "Sergei Lavrov", "aliases": ["Lavrov"], "side": "russia"}], "test")
     assert [m.name for m in sp.find_mentions(seg, lavrov) if m.known] == ["Sergei Lavrov"]
 
@@ -191,7 +192,7 @@ def test_actor_prefilter_changes_no_mention(monkeypatch: pytest.MonkeyPatch) -> 
     seeds = Path(__file__).parents[1] / "seeds"
     segments = [s for f in sorted(seeds.glob("*.txt")) for s in segment_text(f.read_text(encoding="utf-8"))]
     index = mn._cached_index(actors)
-    grams = [mn._trigrams(mn.normalise(s.text)) for s in segments]
+    grams = [trigrams(mn.normalise(s.text)) for s in segments]
     assert any(len(index.candidates(g)) < len(index.patterns) for g in grams)
     assert all(len(index.role_candidates(g)) < len(index.roles) for g in grams)
     fast = [mn.find_mentions(s, actors) for s in segments]

@@ -41,6 +41,7 @@ __all__ = [
     "speaker_candidates",
     "sentence_features",
     "stance_features",
+    "stance_view",
     "word_stems",
 ]
 
@@ -389,8 +390,9 @@ def _top_person(doc: DocContext) -> tuple[str, str, str] | None:
 def stance_features(
     doc: DocContext, i: int, labels: Sequence[str], speaker: Candidate | None, rule_stance: str | None
 ) -> Features:
-    """Features of sentence ``i`` for the stance classifier, given its labels and chosen speaker."""
-    side = speaker.side if speaker is not None and speaker.name is not None else "author"
+    """Features of sentence ``i`` for the stance classifier, given its labels and chosen speaker,
+    of whom they see only :func:`stance_view`."""
+    side, kind = stance_view(speaker)
     f: Features = {"side:" + side: 1.0}
     stems = doc.stems[i]
     for s in stems:
@@ -412,8 +414,8 @@ def stance_features(
     if rule_stance:
         f["rule:" + rule_stance] = 1.0
         f[f"{side}|rule:{rule_stance}"] = 1.0
-    if speaker is not None:
-        f["kind:" + speaker.kind] = 1.0
+    if kind is not None:
+        f["kind:" + kind] = 1.0
     # the sides around the sentence, so a wrong speaker choice does not decide the stance alone
     rule = doc.speakers[i]
     if rule is not None:
@@ -425,6 +427,13 @@ def stance_features(
         if mention.known and mention.kind in _SPEAKER_KINDS:
             f["mention_side:" + mention.side] = 1.0
     return f
+
+
+def stance_view(speaker: Candidate | None) -> tuple[str, str | None]:
+    """What :func:`stance_features` sees of a speaker: its side ("author" for the author's own
+    narrative) and its kind (None: no speaker given)."""
+    side = speaker.side if speaker is not None and speaker.name is not None else "author"
+    return side, speaker.kind if speaker is not None else None
 
 
 def context_features(

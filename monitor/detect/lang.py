@@ -31,7 +31,8 @@ _MEMBERS: Final = frozenset({"ptc.npy", "pc.npy", "classes.npy", "nextmove.npy",
 _TYPECODES: Final = {2: "H", 4: "I", 8: "L"}  # unsigned NumPy item size -> array typecode
 _CHUNK: Final = 1 << 20
 _CYRILLIC_LETTER: Final = re.compile("[\u0400-\u04ff]")
-_LATIN_LETTER: Final = re.compile("[A-Za-z]")
+# the ASCII bytes that are not letters (A-Z, a-z), deleted to count the letters
+_ASCII_NON_LETTERS: Final = bytes(c for c in range(128) if not chr(c).isalpha())
 
 
 @lru_cache(maxsize=1)
@@ -119,9 +120,11 @@ def detect_language(text: str) -> str:
 
 def script_language(text: str) -> str:
     """A cheap guess from the alphabet: "ru" for mostly Cyrillic, "en" for mostly Latin, else ""."""
-    # counted by the regex engine: a Python loop over the characters took ~7 % of detection
+    # counted in C: a Python loop over the characters took ~7 % of detection; the Latin letters
+    # as the bytes left of the ASCII text without its other characters (a regex listing each
+    # letter took fifteen times longer)
     cyr = len(_CYRILLIC_LETTER.findall(text))
-    lat = len(_LATIN_LETTER.findall(text))  # the ASCII letters are exactly A-Z and a-z
+    lat = len(text.encode("ascii", "ignore").translate(None, _ASCII_NON_LETTERS))
     if cyr == lat == 0:
         return ""
     return "ru" if cyr > lat else "en"

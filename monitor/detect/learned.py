@@ -23,15 +23,15 @@ from monitor.detect.features import (
     sentence_features,
     speaker_candidates,
     stance_features,
+    stance_view,
     word_stems,
 )
 from monitor.detect.lang import detect_language
 from monitor.detect.match import (
     Match,
-    exclusions,
     match_demands,
     quote_states,
-    score_sentence,
+    scan_sentence,
     split_by_threshold,
 )
 from monitor.detect.model import DetectorModel
@@ -61,17 +61,16 @@ def document_context(
     segments = segment_text(text)
     article_lang = language or detect_language(text) or "en"
     langs = [sentence_languages(seg, article_lang) for seg in segments]
-    split = [
-        split_by_threshold(score_sentence(seg.text, resources.demands, lg), resources.demands)
-        for seg, lg in zip(segments, langs, strict=True)
-    ]
+    # the lexicon once per sentence: its scores and its exclusion cues
+    scans = [scan_sentence(seg.text, resources.demands, lg) for seg, lg in zip(segments, langs, strict=True)]
+    split = [split_by_threshold(scan.scores, resources.demands) for scan in scans]
     own, weak = [strong for strong, _ in split], [w for _, w in split]
     ctx = match_demands(segments, resources.demands, langs, use_context=True, own=own)
     mentions = find_document_mentions(segments, resources.actors, published=published)
     speakers = find_speakers(segments, resources.actors, quote_states(segments), mentions)
     credit_transcript(segments, speakers, transcript_speaker(title, segments, resources.actors, published=published))
     inherit_speakers(ctx, speakers)
-    excluded = [exclusions(seg.text, resources.demands, lg) for seg, lg in zip(segments, langs, strict=True)]
+    excluded = [scan.exclusions for scan in scans]
     surnames: dict[str, str] = {}
     counts: Counter[str] = Counter()
     for ms in mentions:
@@ -227,8 +226,14 @@ def judge_stance(
     uncertain speaker choice must not flip it alone."""
     total = sum(weights)  # probabilities of a sigmoid: never all zero
     mixed: dict[str, float] = dict.fromkeys(model.stance.classes, 0.0)
+    # candidates the stance features see alike (several people of one side) are scored once
+    scored: dict[tuple[str, str | None], dict[str, float]] = {}
     for w, c in zip(weights, candidates, strict=True):
-        for lab, q in model.stance.probabilities(stance_features(doc, i, labels, c, rule_stance)).items():
+        key = stance_view(c)
+        probs = scored.get(key)
+        if probs is None:
+            probs = scored[key] = model.stance.probabilities(stance_features(doc, i, labels, c, rule_stance))
+        for lab, q in probs.items():
             mixed[lab] += q * w / total
     best = max(model.stance.classes, key=lambda c: (mixed[c], c))
     return best, mixed[best]

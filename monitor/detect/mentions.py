@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
@@ -19,6 +20,7 @@ from typing import Final
 from monitor.detect.embassies import complete_embassies, embassy_mentions, embassy_name
 from monitor.detect.groups import group_sources
 from monitor.detect.names import NAME_RE, name_span
+from monitor.detect.prefilter import IdentityCache, trigrams
 from monitor.detect.resources import Actor, compile_term, normalise
 from monitor.detect.roles import GENERIC_ROLES, holders_on, qualified_holders, role_key
 from monitor.detect.segment import Segment
@@ -62,21 +64,17 @@ class _ActorIndex:
     role_grams: dict[str, frozenset[int]] = field(default_factory=dict)
     role_always: frozenset[int] = frozenset()
 
-    def candidates(self, grams: set[str]) -> list[int]:
+    def candidates(self, grams: AbstractSet[str]) -> list[int]:
         """Positions in ``patterns`` of the actors whose anchors may occur in a text with these
-        trigrams (:func:`_trigrams`), in order."""
+        trigrams (:func:`~monitor.detect.prefilter.trigrams`), in order."""
         return _gram_candidates(grams, self.anchor_grams, self.always)
 
-    def role_candidates(self, grams: set[str]) -> list[int]:
+    def role_candidates(self, grams: AbstractSet[str]) -> list[int]:
         """Positions in ``roles`` of the roles whose anchors may occur, in order (longest first)."""
         return _gram_candidates(grams, self.role_grams, self.role_always)
 
 
-def _trigrams(norm: str) -> set[str]:
-    return {norm[i : i + 3] for i in range(len(norm) - 2)}
-
-
-def _gram_candidates(grams: set[str], index: dict[str, frozenset[int]], always: frozenset[int]) -> list[int]:
+def _gram_candidates(grams: AbstractSet[str], index: dict[str, frozenset[int]], always: frozenset[int]) -> list[int]:
     found = set(always)
     for g in grams & index.keys():
         found |= index[g]
@@ -105,24 +103,19 @@ def _anchors(texts: Sequence[str]) -> tuple[str, ...]:
     return tuple(out) if all(out) else ()
 
 
-_WORD_START: Final = r"(?<![\w])"  # how compile_term opens a term that starts at a word
-
-
-def _alternation(patterns: Sequence[str]) -> re.Pattern[str]:
-    """One regex matching any of ``patterns``, the first that matches at a position winning. The
-    word-start test every alias opens with is written once in front of the alternatives: the same
-    matches, but the regex engine then tests each position once instead of once per alias (an
-    actor with many spellings was the costliest regex of detection)."""
-    if all(p.startswith(_WORD_START) for p in patterns):
-        rests = "|".join(f"(?:{p[len(_WORD_START):]})" for p in patterns)
-        return re.compile(f"{_WORD_START}(?:{rests})")
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+def _alternation(aliases: Sequence[str]) -> re.Pattern[str]:
+    """One regex matching any of ``aliases`` (term syntax), the first that matches at a position
+    winning. The alternatives stand bare, not each in a group: each opens with its literal first
+    letters (:func:`~monitor.detect.resources.at_word_start`), so the regex engine gathers those
+    into one set and tries a match only where the text has one of them (an actor with many
+    spellings was the costliest regex of detection). A raw regex (``re:``) may hold a ``|`` of its
+    own and is grouped."""
+    parts = [f"(?:{compile_term(a).pattern})" if a.startswith("re:") else compile_term(a).pattern for a in aliases]
+    return re.compile("|".join(parts))
 
 
 def _index(actors: Sequence[Actor]) -> _ActorIndex:
-    patterns = tuple(
-        (a, _alternation([compile_term(alias).pattern for alias in a.aliases]), _anchors(a.aliases)) for a in actors
-    )
+    patterns = tuple((a, _alternation(a.aliases), _anchors(a.aliases)) for a in actors)
     # longest first; equal lengths in name order, so detection does not depend on set order
     role_texts = sorted(
         {role_key(r) for a in actors for r in a.roles} | set(GENERIC_ROLES), key=lambda r: (-len(r), r)
@@ -154,19 +147,7 @@ def _index(actors: Sequence[Actor]) -> _ActorIndex:
     )
 
 
-_INDEX_CACHE: dict[int, tuple[Sequence[Actor], _ActorIndex]] = {}
-_INDEX_CACHE_SIZE: Final = 8
-
-
-def _cached_index(actors: Sequence[Actor]) -> _ActorIndex:
-    hit = _INDEX_CACHE.get(id(actors))
-    if hit is not None and hit[0] is actors:
-        return hit[1]
-    index = _index(actors)
-    while len(_INDEX_CACHE) >= _INDEX_CACHE_SIZE:  # a process sees few actor lists; never grow without bound
-        del _INDEX_CACHE[next(iter(_INDEX_CACHE))]
-    _INDEX_CACHE[id(actors)] = (actors, index)
-    return index
+_cached_index: Final = IdentityCache(_index)  # a process sees few actor lists
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,7 +161,7 @@ def find_mentions(seg: Segment, actors: Sequence[Actor], *, published: date | No
     index = _cached_index(actors)
     text = seg.text[:2_000]
     norm = normalise(text)
-    grams = _trigrams(norm)
+    grams = trigrams(norm)  # the lexicon has taken them of the same sentence
     out = _known_and_group_mentions(seg.index, text, norm, index, grams)
     taken = [(m.start, m.end) for m in out]
     for m in NAME_RE.finditer(text):
@@ -242,7 +223,7 @@ def _add_embassies(segments: Sequence[Segment], actors: Sequence[Actor], mention
 
 
 def _known_and_group_mentions(
-    segment: int, text: str, norm: str, index: _ActorIndex, grams: set[str]
+    segment: int, text: str, norm: str, index: _ActorIndex, grams: AbstractSet[str]
 ) -> list[Mention]:
     """Known actors and group sources, the longest first where they overlap ("U.S. officials"
     over "U.S.", "a NATO diplomat" over "NATO"); of equal spans the listed actor wins; ``grams``

@@ -47,6 +47,8 @@ __all__ = [
     "Cue",
     "Demand",
     "Term",
+    "WORD_START",
+    "at_word_start",
     "compile_term",
     "load_actors",
     "load_demands",
@@ -182,20 +184,51 @@ def compile_term(term: str) -> re.Pattern[str]:
     words = normalise(term).split()
     if not words:
         raise ValueError("empty term")
-    parts: list[str] = []
-    for i, word in enumerate(words):
+    parts = [_opening(words[0])]
+    for word in words[1:]:
         gap = _gap(word)
         if gap is not None:
             parts.append(gap)
             continue
         optional = word.startswith("[") and word.endswith("]")
         body = _word_regex(word[1:-1] if optional else word)
-        sep = r"\s+" if i else ""
-        parts.append(f"(?:{sep}{body})?" if optional else f"{sep}{body}")
+        parts.append(rf"(?:\s+{body})?" if optional else rf"\s+{body}")
     pattern = "".join(parts)
-    # a term written with "not" also matches the contracted form ("won't expand", "doesn't")
-    start = r"(?<![\w])" if words[0] != "not" else ""
-    return re.compile(rf"{start}{pattern}(?![\w])" if not words[-1].endswith("*") else rf"{start}{pattern}")
+    return re.compile(rf"{pattern}(?![\w])" if not words[-1].endswith("*") else pattern)
+
+
+def _opening(word: str) -> str:
+    """The regex of a term's first word, matched only where a word begins (:func:`at_word_start`,
+    in each of the word's alternatives)."""
+    if word == "not":
+        return _word_regex(word)  # "not" also matches the contracted form ("won't expand", "doesn't")
+    gap = _gap(word)
+    if gap is not None:
+        return WORD_START + gap
+    if word.startswith("[") and word.endswith("]"):
+        return rf"{WORD_START}(?:{_word_regex(word[1:-1])})?"
+    if "|" in word:
+        return "(?:" + "|".join(at_word_start(_word_regex(alt)) for alt in word.split("|")) + ")"
+    return at_word_start(_word_regex(word))
+
+
+WORD_START: Final = r"(?<![\w])"
+_LEADING_LETTERS: Final = re.compile(r"\w+")
+
+
+def at_word_start(pattern: str) -> str:
+    r"""``pattern`` matched only where a word begins: ``(?<![\w])`` before it, or where ``pattern``
+    opens with literal letters, the same test written after them (``nato(?<![\w]nato)...``: no
+    word character before the "n"). The regex engine looks for a literal opening with a fast scan
+    and tries a match only where it occurs; in front of the letters, the test made it try one at
+    every offset of the sentence, a sixth of detection's instructions."""
+    m = _LEADING_LETTERS.match(pattern)
+    letters = m.group() if m else ""
+    if pattern[len(letters) : len(letters) + 1] in ("*", "+", "?", "{"):
+        letters = letters[:-1]  # a quantified last letter is not part of every match
+    if not letters:
+        return WORD_START + pattern
+    return rf"{letters}(?<![\w]{letters}){pattern[len(letters):]}"
 
 
 def _gap(word: str) -> str | None:

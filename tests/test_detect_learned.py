@@ -153,6 +153,18 @@ def test_an_exclusion_without_a_western_actor_rules_the_demand_out() -> None:
     assert "deployments" in analyse_with_model(moved, resources(), model, language="en")[0].labels
 
 
+def test_the_rule_layer_rules_out_the_same_demands() -> None:
+    """The rule layer alone (``detect.model = "rules"``) applies the same veto: Russia's own
+    deployment is no statement on the demand, unless a Western actor is named too."""
+    from monitor.detect.article import analyse_text
+
+    own = "Russia's deployment of intermediate-range missiles near its western borders is complete."
+    answer = "Russia's deployment of intermediate-range missiles near its western borders answers the US move."
+    theirs = "The US will deploy intermediate-range missiles near Russia's borders."
+    labels = {t: analyse_text(t, resources(), language="en")[0].labels for t in (own, answer, theirs)}
+    assert labels == {own: (), answer: ("deployments",), theirs: ("deployments",)}
+
+
 def test_a_label_ruled_out_by_an_exclusion_leaves_the_evidence_too() -> None:
     """Classifiers that label every sentence with every demand: on a sentence about Russia's own
     missiles in Belarus the exclusion removes deployments from the labels and from the statement's

@@ -14,12 +14,14 @@ from datetime import date
 from typing import Any, Final
 
 from monitor.detect.lang import detect_language, script_language
-from monitor.detect.match import Match, match_demands, quote_states
+from monitor.detect.match import Match, exclusions, match_demands, quote_states
+from monitor.detect.mentions import Mention, find_document_mentions
 from monitor.detect.resources import Actor, Demand
 from monitor.detect.segment import Segment, segment_text
 from monitor.detect.speaker import Speaker, find_mentions, find_speakers
 from monitor.detect.stance import decide_stance, is_partisan_text
 from monitor.detect.transcript import credit_transcript, transcript_speaker
+from monitor.detect.veto import ruled_out
 
 __all__ = ["Resources", "SentenceResult", "analyse_text", "inherit_speakers", "sentence_languages"]
 
@@ -77,7 +79,9 @@ def analyse_text(
     langs = [sentence_languages(seg, article_lang) for seg in segments]
     matches = match_demands(segments, resources.demands, langs, use_context=use_context)
     quotes = quote_states(segments)
-    speakers = find_speakers(segments, resources.actors, quotes, published=published)
+    mentions = find_document_mentions(segments, resources.actors, published=published)
+    _rule_out(segments, langs, matches, mentions, resources.demands)
+    speakers = find_speakers(segments, resources.actors, quotes, mentions)
     credit_transcript(segments, speakers, transcript_speaker(title, segments, resources.actors, published=published))
     inherit_speakers(matches, speakers)
     if use_context:
@@ -94,6 +98,26 @@ def analyse_text(
         )
         for i, (seg, ms) in enumerate(zip(segments, matches, strict=True))
     ]
+
+
+def _rule_out(
+    segments: Sequence[Segment],
+    langs: Sequence[Sequence[str]],
+    matches: list[list[Match]],
+    mentions: Sequence[Sequence[Mention]],
+    demands: Sequence[Demand],
+) -> None:
+    """Drop, in place, the labels an exclusion rules out (:func:`monitor.detect.veto.ruled_out`),
+    as the learned layer does."""
+    about = {d.name: d.about_side for d in demands if d.about_side}
+    if not about:
+        return
+    for i, ms in enumerate(matches):
+        if not any(m.demand in about for m in ms):
+            continue
+        vetoed = ruled_out(exclusions(segments[i].text, demands, langs[i]), mentions[i], about)
+        if vetoed:
+            matches[i] = [m for m in ms if m.demand not in vetoed]
 
 
 def _entities(seg: Segment, resources: Resources, speaker: Speaker | None) -> tuple[str, ...]:

@@ -41,6 +41,7 @@ from monitor.detect.segment import segment_text
 from monitor.detect.speaker import Speaker, find_document_mentions, find_speakers
 from monitor.detect.stance import decide_stance, is_partisan_text
 from monitor.detect.transcript import credit_transcript, transcript_speaker
+from monitor.detect.veto import ruled_out
 
 __all__ = [
     "analyse_with_model",
@@ -100,9 +101,6 @@ def document_context(
     )
 
 
-_ACTOR_KINDS = frozenset({"country", "institution", "person"})
-
-
 def excluded_demands(doc: DocContext, i: int, about: Mapping[str, str]) -> set[str]:
     """The demands an exclusion cue rules out for sentence ``i``: those whose exclusion cues it
     matches ("Russian tactical nuclear weapons", "Belarus", "Sarmat") while it names no actor of the
@@ -113,12 +111,7 @@ def excluded_demands(doc: DocContext, i: int, about: Mapping[str, str]) -> set[s
     demand with no side said is never ruled out here."""
     if not doc.excluded or not doc.excluded[i]:
         return set()
-    out: set[str] = set()
-    for demand, _ in doc.excluded[i]:
-        side = about.get(demand, "")
-        if side and not any(m.side == side and m.kind in _ACTOR_KINDS for m in doc.mentions[i]):
-            out.add(demand)
-    return out
+    return ruled_out(doc.excluded[i], doc.mentions[i], about)
 
 
 def speaker_probabilities(model: DetectorModel, candidates: Sequence[Candidate]) -> list[float]:

@@ -7,7 +7,7 @@ import tomllib
 import pytest
 
 from monitor.detect.article import Resources, analyse_text
-from monitor.detect.match import match_sentence, score_sentence, split_by_threshold
+from monitor.detect.match import exclusions, match_sentence, score_sentence, split_by_threshold
 from monitor.detect.resources import load_actors, load_demands
 from monitor.detect_step import shipped_resources
 from monitor.errors import ConfigError
@@ -266,3 +266,15 @@ def test_the_word_start_test_written_after_the_first_letters_matches_as_in_front
         bare = mentions._alternation(actor.aliases)
         for text in texts:
             assert [x.span() for x in bare.finditer(text)] == [x.span() for x in grouped.finditer(text)]
+
+
+def test_joining_the_european_union_is_no_nato_membership(resources: Resources) -> None:
+    """"Ukraine's aspirations to join the European Union" gives no evidence of NATO membership,
+    not even a cue below the threshold; named with NATO's, the NATO membership still counts."""
+    eu = "Russia does not object to Ukraine's aspirations to join the European Union."
+    assert not [m for m in score_sentence(eu, resources.demands) if m.demand == "nato_expansion"]
+    assert [d for d, _ in exclusions(eu, resources.demands)] == ["nato_expansion"]
+    ru = "Россия не возражает против вступления Украины в Евросоюз."
+    assert not [m for m in score_sentence(ru, resources.demands, ["ru"]) if m.demand == "nato_expansion"]
+    both = "Ukraine applied for EU membership and for NATO membership."
+    assert {m.demand for m in match_sentence(both, resources.demands)} == {"nato_expansion"}

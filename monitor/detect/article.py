@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any, Final
 
 from monitor.detect.lang import detect_language, script_language
-from monitor.detect.match import Match, exclusions, match_demands, quote_states
+from monitor.detect.match import Match, match_demands, quote_states, scan_sentence, split_by_threshold
 from monitor.detect.mentions import Mention, find_document_mentions
 from monitor.detect.resources import Actor, Demand
 from monitor.detect.segment import Segment, segment_text
@@ -77,10 +77,13 @@ def analyse_text(
         return []
     article_lang = language or detect_language(text)
     langs = [sentence_languages(seg, article_lang) for seg in segments]
-    matches = match_demands(segments, resources.demands, langs, use_context=use_context)
+    # the lexicon once per sentence: its labels and its exclusion cues
+    scans = [scan_sentence(seg.text, resources.demands, lg) for seg, lg in zip(segments, langs, strict=True)]
+    own = [split_by_threshold(scan.scores, resources.demands)[0] for scan in scans]
+    matches = match_demands(segments, resources.demands, langs, use_context=use_context, own=own)
     quotes = quote_states(segments)
     mentions = find_document_mentions(segments, resources.actors, published=published)
-    _rule_out(segments, langs, matches, mentions, resources.demands)
+    _rule_out(matches, [scan.exclusions for scan in scans], mentions, resources.demands)
     speakers = find_speakers(segments, resources.actors, quotes, mentions)
     credit_transcript(segments, speakers, transcript_speaker(title, segments, resources.actors, published=published))
     inherit_speakers(matches, speakers)
@@ -101,23 +104,19 @@ def analyse_text(
 
 
 def _rule_out(
-    segments: Sequence[Segment],
-    langs: Sequence[Sequence[str]],
     matches: list[list[Match]],
+    excluded: Sequence[Sequence[tuple[str, str]]],
     mentions: Sequence[Sequence[Mention]],
     demands: Sequence[Demand],
 ) -> None:
-    """Drop, in place, the labels an exclusion rules out (:func:`monitor.detect.veto.ruled_out`),
-    as the learned layer does."""
+    """Drop, in place, the labels that the sentences' exclusion cues ``excluded`` rule out
+    (:func:`monitor.detect.veto.ruled_out`), as the learned layer does."""
     about = {d.name: d.about_side for d in demands if d.about_side}
-    if not about:
-        return
     for i, ms in enumerate(matches):
-        if not any(m.demand in about for m in ms):
-            continue
-        vetoed = ruled_out(exclusions(segments[i].text, demands, langs[i]), mentions[i], about)
-        if vetoed:
-            matches[i] = [m for m in ms if m.demand not in vetoed]
+        if ms and excluded[i]:
+            vetoed = ruled_out(excluded[i], mentions[i], about)
+            if vetoed:
+                matches[i] = [m for m in ms if m.demand not in vetoed]
 
 
 def _entities(seg: Segment, resources: Resources, speaker: Speaker | None) -> tuple[str, ...]:

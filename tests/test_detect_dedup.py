@@ -222,3 +222,15 @@ def test_an_undated_statement_keeps_the_keys_of_its_fetch_week_only() -> None:
     assert set(blocking_keys(fp, NOW)) < set(blocking_keys(dated, NOW))  # both weeks
     same_week = fingerprint(A, ["nato_expansion"], "ryabkov", day=NOW.date())
     assert blocking_keys(same_week, NOW) == blocking_keys(fp, NOW)  # one week: no duplicate keys
+
+
+def test_a_damaged_stored_list_is_read_as_empty() -> None:
+    """A stored fingerprint whose lists are missing or not lists (a hand-edited row, another
+    writer) is read with those parts empty, never split into characters or refused."""
+    fp = fingerprint(A, ["nato_expansion"], "ryabkov", ["nato_expansion:membership"])
+    stored = fingerprint_to_json(fp)
+    damaged = fingerprint_from_json({**stored, "stems": "nato", "labels": 7, "concepts": None})
+    assert damaged.stems == damaged.shingles == damaged.labels == damaged.concepts == frozenset()
+    assert damaged.speaker == fp.speaker
+    missing = fingerprint_from_json({"speaker": "ryabkov"})
+    assert missing.stems == missing.labels == frozenset() and missing.day is None

@@ -278,3 +278,21 @@ def test_joining_the_european_union_is_no_nato_membership(resources: Resources) 
     assert not [m for m in score_sentence(ru, resources.demands, ["ru"]) if m.demand == "nato_expansion"]
     both = "Ukraine applied for EU membership and for NATO membership."
     assert {m.demand for m in match_sentence(both, resources.demands)} == {"nato_expansion"}
+
+
+def test_withdrawal_from_post_1997_members_is_posture_not_deployments(resources: Resources) -> None:
+    """Withdrawing NATO's forces from the states that joined after 1997 is the posture demand: the
+    generic "forces" and "in Europe" cues of deployments do not count there, in either language;
+    a missile named in the same sentence still counts for deployments."""
+    cases = [
+        ("Moscow demanded that NATO roll back the alliance's military deployments in Central and Eastern Europe.", "en"),
+        ("Russia wants NATO to withdraw its forces from Romania and Bulgaria.", "en"),
+        ("Российские предложения подразумевают вывод сил НАТО из Болгарии и Румынии.", "ru"),
+    ]
+    for text, lang in cases:
+        found = {m.demand for m in match_sentence(text, resources.demands, [lang])}
+        assert "posture_1997" in found, text
+        assert "deployments" not in found, text
+        assert "deployments" in {d for d, _ in exclusions(text, resources.demands, [lang])}, text
+    missiles = "Russia wants NATO to withdraw its forces from Romania and the US to remove its intermediate-range missiles."
+    assert {"deployments", "posture_1997"} <= {m.demand for m in match_sentence(missiles, resources.demands)}

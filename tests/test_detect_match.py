@@ -296,3 +296,28 @@ def test_withdrawal_from_post_1997_members_is_posture_not_deployments(resources:
         assert "deployments" in {d for d, _ in exclusions(text, resources.demands, [lang])}, text
     missiles = "Russia wants NATO to withdraw its forces from Romania and the US to remove its intermediate-range missiles."
     assert {"deployments", "posture_1997"} <= {m.demand for m in match_sentence(missiles, resources.demands)}
+
+
+def test_a_joint_statement_is_no_joining(resources: Resources) -> None:
+    """"joint" and "jointly" are not forms of "join": a joint statement of NATO's leaders gives no
+    evidence of enlargement, while joining the alliance still does."""
+    for text in (
+        "In June 2021, all 30 NATO leaders issued a joint statement on China.",
+        "Of course, the potential of the joint organization of NATO and Russia is incomparable.",
+        "NATO and Russia should act jointly, said the minister.",
+    ):
+        assert not [m for m in score_sentence(text, resources.demands) if m.demand == "nato_expansion"], text
+    joined = {m.demand for m in match_sentence("Finland joined NATO on Tuesday.", resources.demands)}
+    assert joined == {"nato_expansion"}
+
+
+def test_the_withdrawal_cue_needs_a_withdrawal(resources: Resources) -> None:
+    """The posture cue "withdrawal from post-1997 member states" fires on a withdrawal only, not on
+    forces merely named next to Poland or the Baltic states (another cue covers those)."""
+    def cues(text: str, lang: str = "en") -> set[str]:
+        return {h.cue for m in score_sentence(text, resources.demands, [lang]) for h in m.hits}
+
+    name = "withdrawal from post-1997 member states"
+    assert name not in cues("These exercises drill a plan against the forces in the west, the Baltic states and Poland.")
+    assert name in cues("Moscow wants NATO to withdraw its forces from Poland and the Baltic states.")
+    assert name in cues("Россия требует вывести войска НАТО из Польши.", "ru")

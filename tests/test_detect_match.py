@@ -321,3 +321,12 @@ def test_the_withdrawal_cue_needs_a_withdrawal(resources: Resources) -> None:
     assert name not in cues("These exercises drill a plan against the forces in the west, the Baltic states and Poland.")
     assert name in cues("Moscow wants NATO to withdraw its forces from Poland and the Baltic states.")
     assert name in cues("Россия требует вывести войска НАТО из Польши.", "ru")
+
+
+def test_western_missiles_supplied_to_ukraine_are_no_deployment_near_russia(resources: Resources) -> None:
+    """ATACMS, Storm Shadow and Taurus are arms deliveries to Ukraine (an exclusion of deployments,
+    like HIMARS): a sentence describing them names no deployment demand."""
+    text = "The launcher fires one ATACMS ballistic missile and is mounted on a six-wheel chassis."
+    assert "deployments" not in {m.demand for m in match_sentence(text, resources.demands)}
+    assert "deployments" in {d for d, _ in exclusions(text, resources.demands)}
+    assert "deployments" in {d for d, _ in exclusions("Germany weighs sending Taurus missiles.", resources.demands)}

@@ -330,3 +330,15 @@ def test_western_missiles_supplied_to_ukraine_are_no_deployment_near_russia(reso
     assert "deployments" not in {m.demand for m in match_sentence(text, resources.demands)}
     assert "deployments" in {d for d, _ in exclusions(text, resources.demands)}
     assert "deployments" in {d for d, _ in exclusions("Germany weighs sending Taurus missiles.", resources.demands)}
+
+
+def test_ukraines_own_troops_are_no_western_deployment(resources: Resources) -> None:
+    """The withdrawal of Ukraine's own troops (Russia's ceasefire condition) is no deployment of
+    Western forces, in either language; Western troops sent to Ukraine still are."""
+    for text, lang in (
+        ("Putin listed the full withdrawal of Ukrainian troops from four regions as a condition.", "en"),
+        ("Главное требование — вывод украинских войск с территорий четырёх областей.", "ru"),
+    ):
+        assert "deployments" not in {m.demand for m in match_sentence(text, resources.demands, [lang])}, text
+    western = "Macron did not rule out sending Western troops to Ukraine."
+    assert "deployments" in {m.demand for m in match_sentence(western, resources.demands)}

@@ -342,3 +342,15 @@ def test_ukraines_own_troops_are_no_western_deployment(resources: Resources) -> 
         assert "deployments" not in {m.demand for m in match_sentence(text, resources.demands, [lang])}, text
     western = "Macron did not rule out sending Western troops to Ukraine."
     assert "deployments" in {m.demand for m in match_sentence(western, resources.demands)}
+
+
+def test_troops_into_ukraine_are_western_only_with_a_western_sender(resources: Resources) -> None:
+    """Plain "troops into Ukraine" count for deployments only with a Western sender named near them;
+    Moscow sending troops is none (convention 3)."""
+    def labels(text: str) -> set[str]:
+        return {m.demand for m in match_sentence(text, resources.demands)}
+
+    assert "deployments" not in labels("Moscow has always denied the accusations that it wants to send troops into Ukraine.")
+    assert "deployments" in labels("Britain and France are ready to send troops to Ukraine as part of a peace deal.")
+    assert "deployments" in labels("NATO stationed troops in Ukraine, the minister said.")
+    assert "deployments" in labels("Zakharova: the deployment of foreign troops in Ukraine is unacceptable.")

@@ -354,3 +354,15 @@ def test_troops_into_ukraine_are_western_only_with_a_western_sender(resources: R
     assert "deployments" in labels("Britain and France are ready to send troops to Ukraine as part of a peace deal.")
     assert "deployments" in labels("NATO stationed troops in Ukraine, the minister said.")
     assert "deployments" in labels("Zakharova: the deployment of foreign troops in Ukraine is unacceptable.")
+
+
+def test_the_baltic_sea_and_a_rotating_chair_are_no_eastern_flank(resources: Resources) -> None:
+    """The eastern-flank cues name the Baltic states, not the Baltic Sea, and rotational forces,
+    not a rotating chairmanship; NATO troops in the Baltic states still count."""
+    def cues(text: str) -> set[str]:
+        return {h.cue for m in score_sentence(text, resources.demands) for h in m.hits}
+
+    flank = "NATO forces in the post-1997 member states (eastern flank)"
+    assert flank not in cues("NATO is vigilant in the Baltic Sea region, and Allies' forces will adapt.")
+    assert flank not in cues("The members discussed the agenda of Poland, which holds the rotating chairmanship.")
+    assert flank in cues("NATO will keep rotational forces in the Baltic states.")

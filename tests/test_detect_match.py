@@ -116,6 +116,10 @@ BAD_DEMANDS = {
         [{"name": "x", "cues": [{"name": "c", "near": {"en": [["a"]]}}]}],
         "at least two",
     ),
+    "near in an exclusion": (
+        [{"name": "x", "cues": [{"name": "c", "weight": -1, "near": {"en": [["a"], ["b"]]}}]}],
+        "takes 'terms' only",
+    ),
     "bad about_side": (
         [{"name": "x", "about_side": ["west"], "cues": [{"name": "c", "terms": {"en": ["a"]}}]}],
         "about_side: must be an actor side",
@@ -366,3 +370,38 @@ def test_the_baltic_sea_and_a_rotating_chair_are_no_eastern_flank(resources: Res
     assert flank not in cues("NATO is vigilant in the Baltic Sea region, and Allies' forces will adapt.")
     assert flank not in cues("The members discussed the agenda of Poland, which holds the rotating chairmanship.")
     assert flank in cues("NATO will keep rotational forces in the Baltic states.")
+
+
+def test_nato_and_expansion_apart_in_a_russian_headline(resources: Resources) -> None:
+    """NATO and "расширение" a few words apart still name NATO's expansion (a headline's word order)."""
+    text = "Столтенберг: НАТО ответило России отказом идти на компромисс по расширению"
+    strong = {h.cue for m in score_sentence(text, resources.demands, ["ru"]) for h in m.hits if h.weight >= 1}
+    assert strong, text
+    presence = "НАТО продолжит расширение военного присутствия у границ России."  # presence, not members
+    assert "nato_expansion" not in {m.demand for m in match_sentence(presence, resources.demands, ["ru"])}
+
+
+def test_nato_infrastructure_and_the_right_to_dictate(resources: Resources) -> None:
+    """"NATO infrastructure" is NATO's military presence; denying Russia the right to dictate to the
+    alliance is the open-door position."""
+    def labels(text: str) -> set[str]:
+        return {m.demand for m in match_sentence(text, resources.demands)}
+
+    assert "deployments" in labels("Putin issues warning to Finland and Sweden on installing NATO infrastructure")
+    assert "nato_expansion" in labels(
+        "Stoltenberg rejected Russia's right to dictate how Ukraine interacts with the alliance."
+    )
+    assert "nato_expansion" not in labels("The alliance will not let anyone dictate the date of the summit.")
+
+
+def test_forces_in_non_member_states_are_no_posture_statement(resources: Resources) -> None:
+    """Foreign troops in Ukraine (not a member) are a deployments statement and rule out posture_1997
+    (convention 7); forces in the post-1997 members are still posture_1997."""
+    text = "Russia will respond with all means to the deployment of foreign troops in Ukraine."
+    assert "posture_1997" in {d for d, _ in exclusions(text, resources.demands)}
+    assert "deployments" in {m.demand for m in match_sentence(text, resources.demands)}
+    ru = "Россия не допустит размещения иностранных войск на территории Украины."
+    assert "posture_1997" in {d for d, _ in exclusions(ru, resources.demands, ["ru"])}
+    flank = "NATO will deploy more troops in Poland and the Baltic states."
+    assert "posture_1997" not in {d for d, _ in exclusions(flank, resources.demands)}
+    assert "posture_1997" in {m.demand for m in match_sentence(flank, resources.demands)}

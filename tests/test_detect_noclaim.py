@@ -51,6 +51,9 @@ def test_sentences_of_the_story_are_not_furniture(text: str) -> None:
         (is_pointer, "That was the message from the alliance's headquarters.", True),
         (is_pointer, "This is a red line for Russia.", False),
         (is_pointer, "Он заявил об этом журналистам.", False),
+        (is_pointer, "With such a call, he turned to the alliance in an interview with The Times.", True),
+        (is_pointer, "С таким призывом он обратился к союзникам в интервью газете.", True),
+        (is_pointer, "Without such guarantees, Moscow will respond, he warned.", False),
         # notes that no details were given
         (is_no_detail, "He did not provide further details.", True),
         (is_no_detail, "Erdogan's office gave no further information.", True),

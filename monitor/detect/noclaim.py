@@ -6,7 +6,8 @@ position; two kinds of segment never do, whatever their neighbours say:
 - page furniture: datelines ("MOSCOW, January 14. /TASS/."), photo captions and credits
   ("Photo: Reuters", "Фото: РИА Новости"), agency bylines and time stamps ("Last updated: ...");
 - source pointers that only say where the sentence before was said ("Об этом заявил ...",
-  "This was stated on the website of ...") and name no demand themselves;
+  "This was stated on the website of ...", "With such a call, he turned to ...") and name no
+  demand themselves;
 - the reporter's notes on the statement that add nothing to it ("He did not elaborate.",
   "The ministry declined to comment further.", "No further details were given.").
 
@@ -35,6 +36,9 @@ SOURCE_POINTER: Final = re.compile(
 POINTER: Final = re.compile(
     SOURCE_POINTER.pattern
     + r"|^\W*(?:об этом|как (?:заявил|сообщил|отметил)\w*|(?:this|that) was the (?:message|view|position))"
+    # "With such a call, he turned to ...", "С таким заявлением выступил ...": where the one before was said
+    + r"|^\W*with (?:such|this|these|that) (?:an? )?(?:call|appeal|statement|words|remarks|warning)s?\b"
+    + r"|^\W*с (?:таким|этим|подобным) (?:заявлением|призывом|предупреждением|словами)"
 )
 
 _MONTH: Final = (

@@ -329,6 +329,9 @@ def _load_cue(item: Any, at: str, problems: list[str]) -> Cue | None:
     near = _load_near(item.get("near", {}), f"{at}.near", problems)
     if not terms and not near and len(problems) == before:
         problems.append(f"{at}: needs 'terms' or 'near'")
+    if near and isinstance(weight, (int, float)) and weight < 0:
+        # an exclusion masks the spans its terms match; a near-cue has no one span to mask
+        problems.append(f"{at}.near: an exclusion cue (negative weight) takes 'terms' only; write 'a ~N b' terms")
     if len(problems) > before:
         return None
     return Cue(str(name), float(weight), terms, near, int(window), cue_anchors(terms, near))

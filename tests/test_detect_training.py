@@ -163,3 +163,23 @@ def test_repeat_classifier_is_trained_from_clusters_and_can_be_left_out() -> Non
     plain = train_model(docs, res, options=TrainOptions(repeat_model=False))
     assert plain.repeat is None and plain.repeat_scorer() is None
     assert plain.repeat_threshold == plain.group_threshold == plain.cross_article_threshold
+
+
+def test_inner_folds_keep_each_part_together() -> None:
+    """The second pass learns from first-pass probabilities of documents whose part the first pass
+    never saw (as at run time: no other report of the same events); with fewer than three parts the
+    folds are by document."""
+    from monitor.detect.training import MAX_INNER_FOLDS, INNER_FOLDS, LabelledDoc, inner_folds
+
+    def doc(name: str, part: str) -> LabelledDoc:
+        return LabelledDoc(name, part, "en", "Text.", (), "gold.jsonl")
+
+    docs = [doc(f"d{k}", f"p{k % 4}") for k in range(12)]
+    folds = inner_folds(docs)
+    for a, b in zip(docs, folds, strict=True):
+        for c, d in zip(docs, folds, strict=True):
+            assert (a.part == c.part) == (b == d)
+    many = inner_folds([doc(f"d{k}", f"p{k:02d}") for k in range(25)])
+    assert len(set(many)) == MAX_INNER_FOLDS
+    two = inner_folds([doc(f"d{k}", f"p{k % 2}") for k in range(12)])
+    assert two == [k % INNER_FOLDS for k in range(12)]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Final
@@ -41,6 +41,7 @@ from monitor.errors import TrainingError
 __all__ = ["LabelledDoc", "TrainOptions", "align_gold", "load_folders", "train_model"]
 
 MIN_POSITIVES: Final = 8
+MAX_INNER_FOLDS: Final = 10  # parts beyond this share inner folds
 INNER_FOLDS: Final = 5  # fewer labelled sentences for a demand make a useless classifier
 
 
@@ -235,6 +236,21 @@ class _Examples:
     speaker_y: list[int]
     stance_x: list[Features]
     stance_y: list[str]
+    fold_of_doc: list[int] = field(default_factory=list)  # the inner fold of each document
+
+
+def inner_folds(docs: Sequence[LabelledDoc]) -> list[int]:
+    """The inner fold of each document for the second pass's out-of-fold first-pass probabilities:
+    one fold per corpus part (or per folder, for documents without a part), so that, as at run
+    time, the first pass never saw another report of the same events when it scores a document;
+    documents spread over fewer than three such groups fall back to ``INNER_FOLDS`` folds by
+    document."""
+    groups = [d.part or d.where for d in docs]
+    names = sorted(set(groups))
+    if len(names) < 3:
+        return [k % INNER_FOLDS for k in range(len(docs))]
+    index = {name: j % MAX_INNER_FOLDS for j, name in enumerate(names)}
+    return [index[g] for g in groups]
 
 
 def _examples(
@@ -244,7 +260,7 @@ def _examples(
     same: Callable[[str | None, str | None], bool],
     progress: Callable[[str], None] | None,
 ) -> _Examples:
-    ex = _Examples([], [], [], [], {d: [] for d in demands}, [], [], [], [])
+    ex = _Examples([], [], [], [], {d: [] for d in demands}, [], [], [], [], inner_folds(docs))
     for k, d in enumerate(docs):
         if progress and k % 20 == 0:
             progress(f"features: document {k + 1} of {len(docs)}")
@@ -403,9 +419,10 @@ def _second_pass_examples(ex: _Examples, demands: Sequence[str], opts: TrainOpti
     not been fitted on."""
     n = len(ex.demand_x)
     probs: list[dict[str, float]] = [{} for _ in range(n)]
-    for fold in range(INNER_FOLDS):
-        train = [j for j in range(n) if ex.doc_of[j] % INNER_FOLDS != fold]
-        test = [j for j in range(n) if ex.doc_of[j] % INNER_FOLDS == fold]
+    fold_of = [ex.fold_of_doc[k] for k in ex.doc_of]
+    for fold in sorted(set(fold_of)):
+        train = [j for j in range(n) if fold_of[j] != fold]
+        test = [j for j in range(n) if fold_of[j] == fold]
         if not test:
             continue
         for name in demands:

@@ -120,3 +120,19 @@ def test_a_translation_note_is_no_transcript() -> None:
         "Washington is not ready to conduct such negotiations."
     )
     assert transcript_speaker("", segs, shipped_resources().actors) is None
+
+
+@pytest.mark.parametrize("label", ["С.В.Лавров", "С. В. Лавров", "S.Lavrov"])
+def test_turns_labelled_with_initials_are_the_ministers(label: str) -> None:
+    """Official transcripts print a turn's holder as initials and surname ("С.В.Лавров:"): every
+    sentence of the turn is theirs, the question turns are not."""
+    text = (
+        "Вопрос: Что в ответе американцев?\n\n"
+        f"{label}: По главному вопросу в этом документе позитивной реакции нет. Главным вопросом "
+        "является недопустимость дальнейшего расширения НАТО.\n\n"
+        "Вопрос: А ракеты?\n\n"
+        f"{label}: Это тоже важно."
+    )
+    found = _speakers("", text)
+    assert found[0] != "Sergey Lavrov" and found[3] != "Sergey Lavrov"
+    assert found[1] == found[2] == found[4] == "Sergey Lavrov", found

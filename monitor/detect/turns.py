@@ -49,11 +49,16 @@ def speaker_turns(segments: Sequence[Segment]) -> list[str | None]:
     return out
 
 
-_PERSON_LABEL: Final = re.compile(r"^[A-ZА-ЯЁ][a-zа-яё'’-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё'’-]+){1,2}$")
+# "Vladimir Putin", or a surname after initials as official transcripts print it ("С.В.Лавров", "V. Putin")
+_PERSON_LABEL: Final = re.compile(
+    r"^(?:[A-ZА-ЯЁ][a-zа-яё'’-]+(?:\s+[A-ZА-ЯЁ][a-zа-яё'’-]+){1,2}"
+    r"|(?:[A-ZА-ЯЁ]\.\s?){1,2}[A-ZА-ЯЁ][a-zа-яё'’-]+)$"
+)
 
 
 def _is_turn_label(label: str) -> bool:
-    """A person's name ("Vladimir Putin") or a question marker; not "Photo", "Author", "Read also"."""
+    """A person's name ("Vladimir Putin", "С.В.Лавров") or a question marker; not "Photo", "Author",
+    "Read also"."""
     if normalise(label) in QUESTION_TURN:
         return True
     words = label.split()

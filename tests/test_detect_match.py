@@ -405,3 +405,13 @@ def test_forces_in_non_member_states_are_no_posture_statement(resources: Resourc
     flank = "NATO will deploy more troops in Poland and the Baltic states."
     assert "posture_1997" not in {d for d, _ in exclusions(flank, resources.demands)}
     assert "posture_1997" in {m.demand for m in match_sentence(flank, resources.demands)}
+
+
+def test_withdrawal_from_the_baltic_sea_is_no_posture_exclusion(resources: Resources) -> None:
+    """Withdrawing forces from the Baltic states rules deployments out (it is posture_1997); ships
+    leaving the Baltic Sea are neither."""
+    excl = "exclusion: withdrawal from post-1997 member states (posture)"
+    assert ("deployments", excl) in exclusions("NATO must withdraw its forces from the Baltic states.", resources.demands)
+    assert ("deployments", excl) not in exclusions(
+        "Russia will withdraw its forces from the Baltic Sea coast.", resources.demands
+    )

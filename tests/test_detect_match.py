@@ -415,3 +415,16 @@ def test_withdrawal_from_the_baltic_sea_is_no_posture_exclusion(resources: Resou
     assert ("deployments", excl) not in exclusions(
         "Russia will withdraw its forces from the Baltic Sea coast.", resources.demands
     )
+
+
+def test_nato_advancing_further_is_expansion(resources: Resources) -> None:
+    """Putin's formula "agreements preventing NATO from further advancing" names the enlargement;
+    advancing further in a negotiation does not."""
+    def labels(text: str) -> set[str]:
+        return {m.demand for m in match_sentence(text, resources.demands)}
+
+    assert "nato_expansion" in labels(
+        "Moscow will insist on agreements preventing NATO from further advancing and deploying weapon systems."
+    )
+    assert "nato_expansion" in labels("Russia demands guarantees against the further advance of the alliance.")
+    assert "nato_expansion" not in labels("The talks in Geneva did not advance further, the diplomats said.")

@@ -428,3 +428,11 @@ def test_nato_advancing_further_is_expansion(resources: Resources) -> None:
     )
     assert "nato_expansion" in labels("Russia demands guarantees against the further advance of the alliance.")
     assert "nato_expansion" not in labels("The talks in Geneva did not advance further, the diplomats said.")
+
+
+def test_the_right_to_select_alliances_is_the_open_door(resources: Resources) -> None:
+    """"Select" is said of alliances as "choose" is."""
+    text = "That is not how our Western colleagues present it, that each country has the right to select its alliances."
+    assert "open door / right to choose alliances" in {
+        h.cue for m in score_sentence(text, resources.demands) for h in m.hits
+    }

@@ -436,3 +436,15 @@ def test_the_right_to_select_alliances_is_the_open_door(resources: Resources) ->
     assert "open door / right to choose alliances" in {
         h.cue for m in score_sentence(text, resources.demands) for h in m.hits
     }
+
+
+def test_a_permanent_council_is_no_permanent_presence(resources: Resources) -> None:
+    """"Permanent" counts for the eastern-flank cue only with what is permanent (bases, presence,
+    troops): the OSCE's Permanent Council next to Poland is none."""
+    def cues(text: str) -> set[str]:
+        return {h.cue for m in score_sentence(text, resources.demands) for h in m.hits}
+
+    flank = "NATO forces in the post-1997 member states (eastern flank)"
+    assert flank not in cues("The Permanent Council discussed the agenda of Poland, which chairs the organisation.")
+    assert flank in cues("Lithuania has long sought the permanent presence of German troops in the country.")
+    assert flank in cues("Germany will permanently station a brigade in Lithuania.")

@@ -428,6 +428,7 @@ def test_nato_advancing_further_is_expansion(resources: Resources) -> None:
     )
     assert "nato_expansion" in labels("Russia demands guarantees against the further advance of the alliance.")
     assert "nato_expansion" not in labels("The talks in Geneva did not advance further, the diplomats said.")
+    assert "nato_expansion" in labels("The proposals would ban NATO from expanding in eastern Europe.")
 
 
 def test_the_right_to_select_alliances_is_the_open_door(resources: Resources) -> None:

@@ -449,3 +449,19 @@ def test_a_permanent_council_is_no_permanent_presence(resources: Resources) -> N
     assert flank not in cues("The Permanent Council discussed the agenda of Poland, which chairs the organisation.")
     assert flank in cues("Lithuania has long sought the permanent presence of German troops in the country.")
     assert flank in cues("Germany will permanently station a brigade in Lithuania.")
+
+
+def test_common_formulations_of_the_demands(resources: Resources) -> None:
+    """Formulations the demands are often reported in, in both languages: the Membership Action
+    Plan, keeping a state out of NATO, nuclear sharing, withdrawing US nuclear weapons from Europe,
+    admitting a state into the alliance's ranks; bombers and warships are a deployments cue."""
+    def labels(text: str, lang: str = "en") -> set[str]:
+        return {m.demand for m in match_sentence(text, resources.demands, [lang])}
+
+    assert "nato_expansion" in labels("Kyiv was denied a Membership Action Plan at the summit.")
+    assert "nato_expansion" in labels("Russia wants to keep Ukraine out of NATO.")
+    assert "nato_expansion" not in labels("Beijing warned the alliance to stay out of Asia.")
+    assert "deployments" in labels("Lavrov demanded an end to NATO's nuclear sharing arrangements.")
+    assert "deployments" in labels("Россия требует вывести ядерное оружие США из Европы.", "ru")
+    assert "nato_expansion" in labels("НАТО не должно принимать Украину в свои ряды.", "ru")
+    assert "deployments" in labels("The draft bans flights of heavy bombers and warships near each other's borders.")

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 import monitor.cli.detect_cmds  # noqa: F401  (registers the commands)
 from monitor.cli import main
-from monitor.detect.training import load_folders
+from monitor.detect.training import INNER_FOLDS, MAX_INNER_FOLDS, LabelledDoc, inner_folds, load_folders
 from monitor.errors import TrainingError
 
 ROOT = Path(__file__).parents[1]
@@ -168,11 +168,10 @@ def test_repeat_classifier_is_trained_from_clusters_and_can_be_left_out() -> Non
 def test_inner_folds_keep_each_part_together() -> None:
     """The second pass learns from first-pass probabilities of documents whose part the first pass
     never saw (as at run time: no other report of the same events); with fewer than three parts the
-    folds are by document."""
-    from monitor.detect.training import MAX_INNER_FOLDS, INNER_FOLDS, LabelledDoc, inner_folds
+    folds are by document; documents without a part are grouped by their folder."""
 
-    def doc(name: str, part: str) -> LabelledDoc:
-        return LabelledDoc(name, part, "en", "Text.", (), "gold.jsonl")
+    def doc(name: str, part: str, where: str = "gold.jsonl") -> LabelledDoc:
+        return LabelledDoc(name, part, "en", "Text.", (), where)
 
     docs = [doc(f"d{k}", f"p{k % 4}") for k in range(12)]
     folds = inner_folds(docs)
@@ -183,3 +182,5 @@ def test_inner_folds_keep_each_part_together() -> None:
     assert len(set(many)) == MAX_INNER_FOLDS
     two = inner_folds([doc(f"d{k}", f"p{k % 2}") for k in range(12)])
     assert two == [k % INNER_FOLDS for k in range(12)]
+    folders = inner_folds([doc(f"d{k}", "", f"f{k % 3}/gold.jsonl") for k in range(9)])
+    assert folders == [k % 3 for k in range(9)]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Final
@@ -236,7 +236,7 @@ class _Examples:
     speaker_y: list[int]
     stance_x: list[Features]
     stance_y: list[str]
-    fold_of_doc: list[int] = field(default_factory=list)  # the inner fold of each document
+    fold_of_doc: list[int]  # the inner fold of each document (inner_folds)
 
 
 def inner_folds(docs: Sequence[LabelledDoc]) -> list[int]:
@@ -423,8 +423,6 @@ def _second_pass_examples(ex: _Examples, demands: Sequence[str], opts: TrainOpti
     for fold in sorted(set(fold_of)):
         train = [j for j in range(n) if fold_of[j] != fold]
         test = [j for j in range(n) if fold_of[j] == fold]
-        if not test:
-            continue
         for name in demands:
             y = [ex.demand_y[name][j] for j in train]
             if not any(y):

@@ -195,7 +195,35 @@ def find_document_mentions(
     document names them in full ("the embassy" after "Russia's embassy in Norway")."""
     mentions = [find_mentions(seg, actors, published=published) for seg in segments]
     _add_embassies(segments, actors, mentions)
+    _drop_title_case_names(segments, mentions)
     return mentions
+
+
+_LONG_WORD: Final = re.compile(r"[^\W\d_]{4,}")
+
+
+def _is_title_case(text: str) -> bool:
+    """A headline in title case: no closing full stop, and (nearly) every word of four letters or
+    more capitalised ("Kallas Says NATO Must Stay Ready")."""
+    if text.rstrip().endswith((".", "!", "?", "…")):
+        return False
+    words = _LONG_WORD.findall(text[:300])
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
+def _drop_title_case_names(segments: Sequence[Segment], mentions: list[list[Mention]]) -> None:
+    """A title-case headline capitalises every word, so its capitals name no one: an unknown name
+    there ("Must Stay" of "Kallas Says NATO Must Stay") counts only where the rest of the document
+    writes it too."""
+    rest: str | None = None
+    for k, seg in enumerate(segments):
+        unknown = [m for m in mentions[k] if m.kind == "person" and not m.known]
+        if not unknown or not _is_title_case(seg.text):
+            continue
+        if rest is None:
+            rest = "\n".join(s.text for s in segments)
+        others = rest.replace(seg.text, "", 1)
+        mentions[k] = [m for m in mentions[k] if m not in unknown or m.name in others]
 
 
 def _add_embassies(segments: Sequence[Segment], actors: Sequence[Actor], mentions: list[list[Mention]]) -> None:

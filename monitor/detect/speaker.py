@@ -371,6 +371,9 @@ def _own_attribution(
         and _SHORT_TAIL.match(norm, v.end())
         # '“everything president Putin says ...': a quotation opening, not one closing before the verb
         and (outside[v.start()] or not opens_quote_before(seg.text, v.start()))
+        # '"He wanted less NATO along his borders. ...," Stoltenberg said': a pronoun inside the
+        # quotation that opens the sentence is the quoted speaker's word for someone else
+        and (outside[v.start()] or quote[0] or not _PRONOUN_OPENING_QUOTE.match(norm, 0, v.start()))
     ]
     # "Putin declared that ... would be a "red line" issue": inside the reported clause only a verb
     # that ends the sentence (", the Times reports.") attributes it
@@ -427,6 +430,9 @@ def _document_source(norm: str, at: int, i: int, mentions: list[list[Mention]]) 
 # quotation or a comma (plus up to four words) attributes what came before, even when the
 # translation lost the closing quotation mark.
 _ATTRIBUTION_POSITION: Final = re.compile(r"(?:[,.!?…][\"”»']?|[\"”»'])\s*[-–—]?\s*(?:[\w.'’-]+\s+){0,4}$")
+_PRONOUN_OPENING_QUOTE: Final = re.compile(
+    r"\s*[\"“«„]\s*(?:he|she|they|we|i|you|it|он|она|они|мы|я)\s+(?:[\w’'-]+\s+){0,2}$"
+)
 _AFTER_QUOTE: Final = re.compile(r"(?:[,.!?…]?[\"”»']|[,.!?…]\s*[-–—])\s*[-–—]?\s*(?:[\w.'’-]+\s+){0,4}$")
 _GROUP_NOUN: Final = re.compile(
     r"(?:the )?(?:diplomats|experts|sources|officials|analysts|observers|дипломат\w*|эксперт\w*|источник\w*)\b"

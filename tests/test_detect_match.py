@@ -465,3 +465,20 @@ def test_common_formulations_of_the_demands(resources: Resources) -> None:
     assert "deployments" in labels("Россия требует вывести ядерное оружие США из Европы.", "ru")
     assert "nato_expansion" in labels("НАТО не должно принимать Украину в свои ряды.", "ru")
     assert "deployments" in labels("The draft bans flights of heavy bombers and warships near each other's borders.")
+
+
+def test_the_alliances_eastward_push_and_shut_doors_are_its_expansion(resources: Resources) -> None:
+    """Commentary's words for the enlargement: an eastward push or creep, growing further east,
+    doors shut on a candidate; an army's push east is none of them."""
+    def labels(text: str) -> set[str]:
+        return {m.demand for m in match_sentence(text, resources.demands, ["en"])}
+
+    assert "nato_expansion" in labels("The alliance's eastward push must stop, Lavrov said.")
+    assert "nato_expansion" in labels("Russia seeks a promise that NATO will not grow further east.")
+    assert "nato_expansion" in labels("NATO has shut its doors on Ukraine.")
+    assert "nato_expansion" not in labels("Russian troops pushed east of Bakhmut on Tuesday.")
+
+
+def test_russian_words_for_near_the_borders(resources: Resources) -> None:
+    ru = {m.demand for m in match_sentence("Россия требует не размещать ракеты рядом с её границами.", resources.demands, ["ru"])}
+    assert "deployments" in ru

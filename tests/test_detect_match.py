@@ -479,6 +479,12 @@ def test_the_alliances_eastward_push_and_shut_doors_are_its_expansion(resources:
     assert "nato_expansion" not in labels("Russian troops pushed east of Bakhmut on Tuesday.")
 
 
+def test_more_troops_based_permanently_in_a_post_1997_member_are_new_forces(resources: Resources) -> None:
+    """Convention 7: new or additional forces in the states that joined after 1997 are both demands."""
+    text = "Polish President Andrzej Duda called for more American troops to be based permanently in Poland."
+    assert {m.demand for m in match_sentence(text, resources.demands, ["en"])} == {"deployments", "posture_1997"}
+
+
 def test_russian_words_for_near_the_borders(resources: Resources) -> None:
     ru = {m.demand for m in match_sentence("Россия требует не размещать ракеты рядом с её границами.", resources.demands, ["ru"])}
     assert "deployments" in ru

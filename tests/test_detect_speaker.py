@@ -588,3 +588,17 @@ def test_a_title_case_headline_names_no_one_the_article_does_not_name() -> None:
 def test_picture_credits_and_headline_verbs_are_no_part_of_a_name() -> None:
     names = _person_names("Photo: Getty Images. Kremlin Aide Yury Ushakov spoke to reporters. Hegseth Says No.")
     assert [n for ns in names for n in ns] == ["Yury Ushakov"]
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        # a possessive after the verb opens the reported clause: no inverted subject
+        ("U.S. Secretary of State Antony Blinken, speaking in Berlin, said NATO's door would remain open.", "Antony Blinken"),
+        # ... unless the person it qualifies follows: "Russia's Sergei Ryabkov" is the subject
+        ('"NATO must not expand," said Russia\'s Sergei Ryabkov on Tuesday.', "Sergei Ryabkov"),
+        ('"NATO must not expand," said Russia\'s deputy foreign minister Sergei Ryabkov.', "Sergei Ryabkov"),
+    ],
+)
+def test_a_possessive_after_the_speech_verb(text: str, name: str) -> None:
+    assert _speaker_at(text, 0) == name

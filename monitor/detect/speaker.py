@@ -523,6 +523,18 @@ def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]])
                 # ("Об этом заявила заместитель госсекретаря США Венди Шерман в ходе брифинга")
                 and (_CLAUSE_END.match(norm, x.end) or (_CYRILLIC.search(verb) and x.kind == "person" and x.known))
             ][:1]
+        if after and _POSSESSIVE.match(norm, after[0].end):
+            # "..., said Russia's deputy foreign minister Sergei Ryabkov": the person is the subject;
+            # "Blinken, speaking in Berlin, said NATO's door would remain open": a clause, no subject
+            owner = after[0]
+            after = [
+                x
+                for x in mentions[i]
+                if x.start > owner.end
+                and x.kind in ("person", "role")
+                and x.start - owner.end <= INVERTED_REACH
+                and not _CLAUSE_BREAK.search(norm, owner.end, x.start)
+            ][:1]
         # "Lavrov, in separate comments, said Moscow is taking ...": Moscow opens the reported clause
         if after and not _CLAUSE_VERB.match(norm, after[0].end):
             return _resolve(after[0], i, mentions, f'"{verb} {norm[after[0].start : after[0].end]}"')
@@ -587,6 +599,7 @@ _DASH_BEFORE: Final = re.compile(
 _CLAUSE_END: Final = re.compile(r"\s*(?:\([^)]{0,40}\))?\s*(?:[,.;:!?…]|$)")
 # "It demands that ...", opening the sentence (not '..." it says', where "it" is the document quoted)
 _IT_BEFORE: Final = re.compile(r"\W*it(?:\s+(?:also|has|had|then|again|now))?\s*")
+_POSSESSIVE: Final = re.compile(r"['’]s?(?!\w)")
 _CLAUSE_VERB: Final = re.compile(
     r"\s+(?:is|are|was|were|will|would|has|have|had|must|should|can|could|may|might|does|did|do"
     r"|wants?|needs?|intends?|plans?)\b"

@@ -602,3 +602,15 @@ def test_picture_credits_and_headline_verbs_are_no_part_of_a_name() -> None:
 )
 def test_a_possessive_after_the_speech_verb(text: str, name: str) -> None:
     assert _speaker_at(text, 0) == name
+
+
+def test_a_long_title_before_the_closing_attribution_wins_over_an_earlier_verb() -> None:
+    text = (
+        "Russia expects NATO to give up its policy of further eastward expansion and to stop deploying its "
+        "forces near Russian borders, Russian Deputy Foreign Minister Alexander Grushko said on Thursday."
+    )
+    assert _speaker_at(text, 0) == "Alexander Grushko"  # not Russia, the subject of "expects"
+
+
+def test_an_agency_headlines_closing_source_wins_over_its_verb() -> None:
+    assert _speaker_at("Moscow expects NATO to give up further eastward expansion — Grushko", 0) == "Alexander Grushko"

@@ -353,6 +353,18 @@ def _own_attribution(
         author = _author_after(reads, i, norm, mentions)
         if author is not None:
             return author
+    tail = [x for x in mentions[i] if x.kind in ("person", "role", "institution", "country", "group")]
+    dash_source = (
+        bool(tail)
+        and bool(_SPACED_DASH.search(norm))
+        and bool(_DASH_BEFORE.search(norm, 0, tail[-1].start))
+        and bool(_CLAUSE_END.fullmatch(norm, tail[-1].end))
+    )
+    if dash_source and tail[-1].kind in ("person", "role"):
+        # an agency headline's source ends it: "Moscow expects NATO to give up expansion — Grushko"
+        found = _resolve(tail[-1], i, mentions, f'"... - {norm[tail[-1].start : tail[-1].end]}" (headline source)')
+        if found is not None:
+            return found
     verbs = [v for v in _VERB_RE.finditer(norm) if _is_verb(norm, v)]
     # "The Kremlin branded it an assault ... and said ...": a verb after "and" shares the subject of
     # the speech verb before it, not the nearest name
@@ -364,11 +376,16 @@ def _own_attribution(
     trailing = [
         v
         for v in verbs
-        if (_ATTRIBUTION_POSITION if outside[v.start()] else _AFTER_QUOTE).search(
-            norm[max(0, v.start() - 60) : v.start()]
+        if (
+            (_ATTRIBUTION_POSITION if outside[v.start()] else _AFTER_QUOTE).search(
+                norm[max(0, v.start() - 60) : v.start()]
+            )
+            # "..., Lavrov said on Tuesday.", not "..., all of which Putin says he does not want"
+            and _SHORT_TAIL.match(norm, v.end())
+            or outside[v.start()]
+            and _LONG_ATTRIBUTION.search(norm[max(0, v.start() - 90) : v.start()])
+            and _END_TAIL.match(norm, v.end())
         )
-        # "..., Lavrov said on Tuesday.", not "..., all of which Putin says he does not want"
-        and _SHORT_TAIL.match(norm, v.end())
         # '“everything president Putin says ...': a quotation opening, not one closing before the verb
         and (outside[v.start()] or not opens_quote_before(seg.text, v.start()))
         # '"He wanted less NATO along his borders. ...," Stoltenberg said': a pronoun inside the
@@ -392,8 +409,7 @@ def _own_attribution(
     lead = [x for x in mentions[i] if x.start < 50 and x.kind not in ("pronoun", "role")]
     if lead and _COLON_AFTER.match(norm, lead[0].end):
         return _resolve(lead[0], i, mentions, f'"{norm[lead[0].start : lead[0].end]}: ..." (heading or turn)')
-    tail = [x for x in mentions[i] if x.kind in ("person", "role", "institution", "country", "group")]
-    if tail and _DASH_BEFORE.search(norm, 0, tail[-1].start) and _CLAUSE_END.fullmatch(norm, tail[-1].end):
+    if dash_source:
         # an agency headline: "Guarantees of non-admission to NATO imperative to Russia - Ryabkov"
         return _resolve(tail[-1], i, mentions, f'"... - {norm[tail[-1].start : tail[-1].end]}" (headline source)')
     colon = _COLON_QUOTE.search(norm)
@@ -430,6 +446,9 @@ def _document_source(norm: str, at: int, i: int, mentions: list[list[Mention]]) 
 # quotation or a comma (plus up to four words) attributes what came before, even when the
 # translation lost the closing quotation mark.
 _ATTRIBUTION_POSITION: Final = re.compile(r"(?:[,.!?…][\"”»']?|[\"”»'])\s*[-–—]?\s*(?:[\w.'’-]+\s+){0,4}$")
+# ", Russian Deputy Foreign Minister Alexander Grushko said on Thursday.": a long title before the
+# name, where the verb ends the sentence
+_LONG_ATTRIBUTION: Final = re.compile(r"[,.!?…][\"”»']?\s*[-–—]?\s*(?:[\w.'’-]+\s+){5,8}$")
 _PRONOUN_OPENING_QUOTE: Final = re.compile(
     r"\s*[\"“«„]\s*(?:he|she|they|we|i|you|it|он|она|они|мы|я)\s+(?:[\w’'-]+\s+){0,2}$"
 )
@@ -593,6 +612,7 @@ _APPOSITION: Final = re.compile(r",\s+(?:(?:a|an|the)\s+)?(?:[\w.'’-]+\s+){0,4
 _CYRILLIC: Final = re.compile("[а-яё]")
 INVERTED_REACH: Final = 60  # characters between an inverted verb and its subject
 _CLAUSE_BREAK: Final = re.compile(r"[,.;:!?\"“”«»()]|(?<!\w)(?:that|что|и|and)(?!\w)")
+_SPACED_DASH: Final = re.compile(r"\s[-–—]\s")
 _DASH_BEFORE: Final = re.compile(
     r"\w[\"”»']?\s+[-–—]\s+(?:(?!(?:and|or|with|to|in|on|for|by|from|than|as|not|no|и|с|в|на|для|не)\s)[\w.'’-]+\s+){0,4}$"
 )

@@ -234,3 +234,25 @@ def test_a_damaged_stored_list_is_read_as_empty() -> None:
     assert damaged.speaker == fp.speaker
     missing = fingerprint_from_json({"speaker": "ryabkov"})
     assert missing.stems == missing.labels == frozenset() and missing.day is None
+
+
+def test_an_interviewers_question_raises_no_alert() -> None:
+    """A transcript's question turn is labelled (it names the demand) but is nobody's position:
+    like the author's narrative it gets no group, while the answer does."""
+    from monitor.detect.article import analyse_text
+    from monitor.detect.dedup import grouping_items
+    from monitor.detect_step import shipped_resources
+
+    text = (
+        "Question: Will NATO withdraw its forces from the Baltic states, as Russia demands?\n"
+        "Jens Stoltenberg: NATO will not withdraw its forces from the Baltic states.\n"
+        "Question: And the missiles?\n"
+        "Jens Stoltenberg: We have no plans to deploy new missiles in Europe."
+    )
+    results = analyse_text(text, shipped_resources())
+    assert results[0].labels and results[0].speaker is not None and results[0].speaker.name == "journalist"
+    items = grouping_items(results, "doc")
+    assert items[0][1] == ()  # the question: no labels for grouping, so no group and no alert
+    assert items[1][1] == results[1].labels != ()
+    grouped = assign_groups(items, MemoryIndex(), NOW)
+    assert [g.position for g in grouped if g.is_new] == [1, 3]

@@ -37,6 +37,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Final, Protocol
 
 from monitor.detect.resources import Actor, normalise
+from monitor.detect.speaker import QUESTIONER
 
 if TYPE_CHECKING:
     from monitor.detect.article import SentenceResult
@@ -805,10 +806,11 @@ def grouping_items(
 
     The author's own narrative (no speaker) is an official's statement of nobody: unless
     ``alert_narrative``, it gets empty labels here, so it opens no group and raises no alert
-    (it is still stored as a labelled statement, without a group)."""
+    (it is still stored as a labelled statement, without a group). So is an interviewer's
+    question in a transcript's question turn (a speaker of kind ``questioner``): nobody's position."""
     items = []
     for k, r in enumerate(results):
-        narrative = r.speaker is None
+        narrative = r.speaker is None or r.speaker.kind == QUESTIONER
         labels = r.labels if (alert_narrative or not narrative) else ()
         items.append(
             (

@@ -102,6 +102,9 @@ _VERB_RE: Final = re.compile(rf"(?<!\w)(?:{_SPEECH_VERBS})(?!\w)")
 _ACCORDING_RE: Final = re.compile(r"(?<!\w)(?:according to|по словам|по мнению|по данным)\s+")
 _ACCORDING_PRONOUN: Final = re.compile(r"(?<!\w)(?:according to (?:him|her)|по (?:его|её|ее) (?:словам|мнению))(?!\w)")
 _AND_BEFORE: Final = re.compile(r"(?<!\w)(?:and|и)\s+(?:(?:also|then|later|further|has|have|had)\s+)?$")
+# the kind of a question turn's speaker ("Question: ...", "Journalist: ..."): the interviewer asks,
+# no official states a position; such a sentence raises no alert (dedup.grouping_items)
+QUESTIONER: Final = "questioner"
 _MALE: Final = frozenset({"he", "him", "он", "его"})
 _FEMALE: Final = frozenset({"she", "her", "она", "её", "ее"})
 
@@ -262,7 +265,7 @@ def _follow_turns(
 
 def _turn_holder(turn: str, i: int, mentions: list[list[Mention]]) -> Speaker | None:
     if normalise(turn).strip() in QUESTION_TURN:
-        return Speaker("journalist", "person", "neutral", "question turn")
+        return Speaker("journalist", QUESTIONER, "neutral", "question turn")
     first = [x for x in mentions[i] if x.start <= len(turn) + 3 and x.kind not in ("pronoun", "role")]
     if first:
         return _as_speaker(first[0], f'"{turn}:"')

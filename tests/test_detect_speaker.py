@@ -614,3 +614,18 @@ def test_a_long_title_before_the_closing_attribution_wins_over_an_earlier_verb()
 
 def test_an_agency_headlines_closing_source_wins_over_its_verb() -> None:
     assert _speaker_at("Moscow expects NATO to give up further eastward expansion — Grushko", 0) == "Alexander Grushko"
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        # a verb after "but" shares the subject of the one before, not the nearest name
+        ("The United States on Wednesday rejected Russia's demand that NATO never admit Ukraine, but offered "
+         "talks on missile deployments in Europe.", "United States"),
+        # a clause after the comma is no long title: the diplomat speaks, not "the alliance" of "would propose"
+        ("A NATO diplomat, speaking on condition of anonymity, said the alliance would also propose talks on "
+         "exercises.", "NATO diplomat"),
+    ],
+)
+def test_the_subject_of_the_main_speech_verb_speaks(text: str, name: str) -> None:
+    assert _speaker_at(text, 0) == name

@@ -101,7 +101,7 @@ _SPEECH_VERBS: Final = (
 _VERB_RE: Final = re.compile(rf"(?<!\w)(?:{_SPEECH_VERBS})(?!\w)")
 _ACCORDING_RE: Final = re.compile(r"(?<!\w)(?:according to|по словам|по мнению|по данным)\s+")
 _ACCORDING_PRONOUN: Final = re.compile(r"(?<!\w)(?:according to (?:him|her)|по (?:его|её|ее) (?:словам|мнению))(?!\w)")
-_AND_BEFORE: Final = re.compile(r"(?<!\w)(?:and|и)\s+(?:(?:also|then|later|further|has|have|had)\s+)?$")
+_AND_BEFORE: Final = re.compile(r"(?<!\w)(?:and|but|и|но)\s+(?:(?:also|then|later|further|has|have|had)\s+)?$")
 # the kind of a question turn's speaker ("Question: ...", "Journalist: ..."): the interviewer asks,
 # no official states a position; such a sentence raises no alert (dedup.grouping_items)
 QUESTIONER: Final = "questioner"
@@ -386,8 +386,7 @@ def _own_attribution(
             # "..., Lavrov said on Tuesday.", not "..., all of which Putin says he does not want"
             and _SHORT_TAIL.match(norm, v.end())
             or outside[v.start()]
-            and _LONG_ATTRIBUTION.search(norm[max(0, v.start() - 90) : v.start()])
-            and _END_TAIL.match(norm, v.end())
+            and _long_attribution(norm, v, verbs)
         )
         # '“everything president Putin says ...': a quotation opening, not one closing before the verb
         and (outside[v.start()] or not opens_quote_before(seg.text, v.start()))
@@ -452,6 +451,21 @@ _ATTRIBUTION_POSITION: Final = re.compile(r"(?:[,.!?…][\"”»']?|[\"”»'])\
 # ", Russian Deputy Foreign Minister Alexander Grushko said on Thursday.": a long title before the
 # name, where the verb ends the sentence
 _LONG_ATTRIBUTION: Final = re.compile(r"[,.!?…][\"”»']?\s*[-–—]?\s*(?:[\w.'’-]+\s+){5,8}$")
+# ... but no clause: ", said the alliance would also propose talks."
+_NOT_A_TITLE: Final = re.compile(
+    r"(?<!\w)(?:that|would|will|could|should|can|may|might|must|is|are|was|were|has|have|had|and|but|or"
+    r"|who|which|что|и|но)(?!\w)"
+)
+
+
+def _long_attribution(norm: str, v: re.Match[str], verbs: Sequence[re.Match[str]]) -> bool:
+    """Whether ``v`` closes the sentence after a long title and name (", Russian Deputy Foreign
+    Minister Alexander Grushko said on Thursday."), with no clause and no other speech verb between."""
+    m = _LONG_ATTRIBUTION.search(norm, max(0, v.start() - 90), v.start())
+    if m is None or not _END_TAIL.match(norm, v.end()):
+        return False
+    start = m.start()
+    return not _NOT_A_TITLE.search(norm, start, v.start()) and not any(start < u.start() < v.start() for u in verbs)
 _PRONOUN_OPENING_QUOTE: Final = re.compile(
     r"\s*[\"“«„]\s*(?:he|she|they|we|i|you|it|он|она|они|мы|я)\s+(?:[\w’'-]+\s+){0,2}$"
 )

@@ -629,3 +629,8 @@ def test_an_agency_headlines_closing_source_wins_over_its_verb() -> None:
 )
 def test_the_subject_of_the_main_speech_verb_speaks(text: str, name: str) -> None:
     assert _speaker_at(text, 0) == name
+
+
+def test_a_role_with_a_possessive_first_word_is_the_role() -> None:
+    for text in ("The Kremlin's spokesman said NATO had deceived Russia.", "The Kremlin spokesman said NATO had deceived Russia."):
+        assert _speaker_at(text, 0) == "Dmitry Peskov"

@@ -120,7 +120,7 @@ def _index(actors: Sequence[Actor]) -> _ActorIndex:
     role_texts = sorted(
         {role_key(r) for a in actors for r in a.roles} | set(GENERIC_ROLES), key=lambda r: (-len(r), r)
     )
-    roles = tuple((r, compile_term(r.replace(" ", "-")), _anchors([r])) for r in role_texts)
+    roles = tuple((r, _role_pattern(r), _anchors([r])) for r in role_texts)
     holders = {r: tuple(a for a in actors if r in map(role_key, a.roles)) for r in role_texts}
     sides: dict[str, set[str]] = {}
     for a in actors:
@@ -145,6 +145,17 @@ def _index(actors: Sequence[Actor]) -> _ActorIndex:
         role_grams,
         role_always,
     )
+
+
+def _role_pattern(role: str) -> re.Pattern[str]:
+    """A role as written ("kremlin spokesman", "kremlin-spokesman") or with its first word
+    possessive ("the Kremlin's spokesman", "NATO's secretary general")."""
+    plain = compile_term(role.replace(" ", "-"))
+    first, _, rest = role.partition(" ")
+    if not rest or "'" in first:
+        return plain
+    possessive = compile_term(f"{first}'s {rest}")
+    return re.compile(f"{plain.pattern}|{possessive.pattern}")
 
 
 _cached_index: Final = IdentityCache(_index)  # a process sees few actor lists

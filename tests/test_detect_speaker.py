@@ -634,3 +634,23 @@ def test_the_subject_of_the_main_speech_verb_speaks(text: str, name: str) -> Non
 def test_a_role_with_a_possessive_first_word_is_the_role() -> None:
     for text in ("The Kremlin's spokesman said NATO had deceived Russia.", "The Kremlin spokesman said NATO had deceived Russia."):
         assert _speaker_at(text, 0) == "Dmitry Peskov"
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("German Chancellor Olaf Scholz defended the decision, saying it was a deterrent.", "Olaf Scholz"),
+        ("Zelensky thanked NATO, adding that Ukraine would join one day.", "Volodymyr Zelensky"),
+        # the main clause's subject, not the nearest name before the participle
+        ("Putin met Macron in Moscow, saying NATO's expansion was a threat.", "Vladimir Putin"),
+        # "but stressed" shares the subject named at the start, however long the clause between
+        ("NATO Secretary General Jens Stoltenberg, commenting on the statement, recognized the bloc's unchanged "
+         "position on the right of each country to determine its own path and on the open door policy, but "
+         "stressed that NATO would decide by consensus.", "Jens Stoltenberg"),
+        # the person a title names, not the body the title opens with
+        ("Kremlin spokesperson Dmitry Peskov was quoted by news agencies as calling NATO a party to the conflict "
+         "and added that tensions were escalating.", "Dmitry Peskov"),
+    ],
+)
+def test_a_closing_speech_participle_is_the_main_subjects(text: str, name: str) -> None:
+    assert _speaker_at(text, 0) == name

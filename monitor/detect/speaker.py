@@ -92,7 +92,7 @@ _SPEECH_VERBS: Final = (
     r"|pledg(?:e|es|ed)|promis(?:e|es|ed)|threaten(?:s|ed)?|caution(?:s|ed)|question(?:s|ed)|assert(?:s|ed|ing)?"
     r"|mention(?:s|ed)|cit(?:e|es|ed)|signal(?:s|ed|led)|predict(?:s|ed)|suggest(?:s|ed)?|push(?:es|ed|ing)? (?:for|to)"
     r"|characteri[sz](?:e|es|ed)|recommend(?:s|ed)?|downplay(?:s|ed)|voic(?:e|es|ed)|ask(?:s|ed)?"
-    r"|seek(?:s|ing)?|sought|resist(?:s|ed)?|views|viewed"
+    r"|seek(?:s|ing)?|sought|resist(?:s|ed)?|views|viewed|recogni[sz](?:e|es|ed) that"
     r"|сказал\w*|заяв\w*|отметил\w*|подчеркну\w*|подчеркива\w*|сообщил\w*|добавил\w*|считает|требу\w*"
     r"|настаива\w*|пояснил\w*|уверен\w*|выступа\w* против|возража\w*|предупред\w*|напомина\w*|напомнил\w*"
     r"|назвал\w*|указал\w*|констатировал\w*|признал\w*|ответил\w*|оценил\w*|убежден\w*"
@@ -401,13 +401,23 @@ def _own_attribution(
         trailing = [v for v in trailing if v.start() < reported.start() or _END_TAIL.match(norm, v.end())]
     ordered = trailing[::-1] + [v for v in verbs if outside[v.start()] and v not in trailing]
     for v in ordered:
-        found = _subject(v, i, norm, mentions)
+        if _AND_BEFORE.search(norm[max(0, v.start() - 30) : v.start()]):
+            # "..., but stressed that ...": the verb shares the subject of the sentence's main clause
+            found = _main_subject(i, norm, mentions, v.start(), f"... {v.group()}")
+        else:
+            found = _subject(v, i, norm, mentions)
         if found is not None and found.kind == "media" and outlet is None:
             outlet = found  # "He said ..., state-run Deutsche Welle reported": he speaks
         elif found is not None and (outlet is None or found.kind == "person"):
             return found
     if outlet is not None:
         return outlet
+    participle = _PARTICIPLE.search(norm)
+    if participle is not None and outside[participle.start()]:
+        # "Scholz defended the decision, saying it was a deterrent": the main clause's subject speaks
+        found = _main_subject(i, norm, mentions, participle.start(), f"..., {participle.group(1)}")
+        if found is not None:
+            return found
     lead = [x for x in mentions[i] if x.start < 50 and x.kind not in ("pronoun", "role")]
     if lead and _COLON_AFTER.match(norm, lead[0].end):
         return _resolve(lead[0], i, mentions, f'"{norm[lead[0].start : lead[0].end]}: ..." (heading or turn)')
@@ -422,6 +432,20 @@ def _own_attribution(
         if cands:
             return _resolve(cands[-1], i, mentions, f'"{norm[cands[-1].start : cands[-1].end]}: ..."')
     return None
+
+
+def _main_subject(i: int, norm: str, mentions: list[list[Mention]], end: int, cue: str) -> Speaker | None:
+    """The subject of sentence ``i``'s main clause: its first person, body or state before ``end``
+    (a pronoun only where it opens the sentence)."""
+    before = [x for x in mentions[i] if x.end <= end and x.kind in _SUBJECT_KINDS]
+    if not before or (before[0].kind == "pronoun" and before[0].start >= 5):
+        return None
+    subject = before[0]
+    # "NATO Secretary General Jens Stoltenberg", "Kremlin spokesperson Dmitry Peskov": the person
+    # the title names, not the body it opens with
+    if len(before) > 1 and before[1].kind in ("person", "role") and _is_title(norm[subject.end : before[1].start]):
+        subject = before[1]
+    return _resolve(subject, i, mentions, f'"{norm[subject.start : subject.end]} {cue}"')
 
 
 # "according to the final declaration of the NATO summit", "согласно заявлению МИД России": the
@@ -629,6 +653,19 @@ _APPOSITION: Final = re.compile(r",\s+(?:(?:a|an|the)\s+)?(?:[\w.'’-]+\s+){0,4
 _CYRILLIC: Final = re.compile("[а-яё]")
 INVERTED_REACH: Final = 60  # characters between an inverted verb and its subject
 _CLAUSE_BREAK: Final = re.compile(r"[,.;:!?\"“”«»()]|(?<!\w)(?:that|что|и|and)(?!\w)")
+# a speech participle closing a clause: ", saying ...", ", adding that ..."
+_PARTICIPLE: Final = re.compile(
+    r",\s+(saying|adding|noting|stressing|warning|arguing|insisting|claiming|explaining|declaring|stating"
+    r"|asserting|emphasi[sz]ing|underlining|recalling|calling (?:it|them|for))(?!\w)"
+)
+def _is_title(gap: str) -> bool:
+    """Whether the words between a body and a name are a title ("secretary general", "'s spokesperson")."""
+    words = gap.replace("'s", " ").replace("’s", " ").split()
+    return len(words) <= 4 and all(w in TITLE_WORDS or w in _MORE_TITLE_WORDS for w in words)
+
+
+_MORE_TITLE_WORDS: Final = frozenset({"spokesperson", "press", "secretary-general", "official", "representative"})
+_SUBJECT_KINDS: Final = frozenset({"person", "role", "institution", "country", "group", "pronoun"})
 _SPACED_DASH: Final = re.compile(r"\s[-–—]\s")
 _DASH_BEFORE: Final = re.compile(
     r"\w[\"”»']?\s+[-–—]\s+(?:(?!(?:and|or|with|to|in|on|for|by|from|than|as|not|no|и|с|в|на|для|не)\s)[\w.'’-]+\s+){0,4}$"

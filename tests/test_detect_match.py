@@ -487,6 +487,16 @@ def test_more_troops_based_permanently_in_a_post_1997_member_are_new_forces(reso
     assert {m.demand for m in match_sentence(text, resources.demands, ["en"])} == {"deployments", "posture_1997"}
 
 
+def test_pulling_forces_or_weapons_out(resources: Resources) -> None:
+    """Withdrawing forces out of a post-1997 member is the posture demand only (convention 7);
+    withdrawing missiles out of Europe is the deployments demand."""
+    def labels(text: str) -> set[str]:
+        return {m.demand for m in match_sentence(text, resources.demands, ["en"])}
+
+    assert labels("Moscow wants NATO to pull troops and weapons out of Romania and Bulgaria.") == {"posture_1997"}
+    assert labels("Russia wants the US to pull its missiles out of Europe.") == {"deployments"}
+
+
 def test_russian_words_for_near_the_borders(resources: Resources) -> None:
     ru = {m.demand for m in match_sentence("Россия требует не размещать ракеты рядом с её границами.", resources.demands, ["ru"])}
     assert "deployments" in ru

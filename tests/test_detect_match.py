@@ -495,6 +495,10 @@ def test_pulling_forces_or_weapons_out(resources: Resources) -> None:
 
     assert labels("Moscow wants NATO to pull troops and weapons out of Romania and Bulgaria.") == {"posture_1997"}
     assert labels("Russia wants the US to pull its missiles out of Europe.") == {"deployments"}
+    # a return to 1997 is the posture demand; missiles named beside it keep their cue
+    assert labels("NATO must return its military infrastructure to the 1997 positions.") == {"posture_1997"}
+    both = "Russia wants NATO to return to where its forces stood in 1997 and not to deploy missiles near its borders."
+    assert labels(both) == {"posture_1997", "deployments"}
 
 
 def test_russian_words_for_near_the_borders(resources: Resources) -> None:

@@ -654,3 +654,17 @@ def test_a_role_with_a_possessive_first_word_is_the_role() -> None:
 )
 def test_a_closing_speech_participle_is_the_main_subjects(text: str, name: str) -> None:
     assert _speaker_at(text, 0) == name
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Как заявил Рябков, Россия не откажется от своих требований.", "Sergei Ryabkov"),
+        ("В МИД России считают, что НАТО не должно расширяться.", "Russian Foreign Ministry"),
+        # the subject after the verb, and the person the title names, not the title
+        ("Такое мнение высказал министр иностранных дел Сергей Лавров.", "Sergey Lavrov"),
+        ("Такую позицию высказал президент Украины Владимир Зеленский.", "Volodymyr Zelensky"),
+    ],
+)
+def test_russian_attributions_with_the_subject_after_the_verb(text: str, name: str) -> None:
+    assert _speaker_at(text, 0) == name

@@ -93,7 +93,8 @@ _SPEECH_VERBS: Final = (
     r"|mention(?:s|ed)|cit(?:e|es|ed)|signal(?:s|ed|led)|predict(?:s|ed)|suggest(?:s|ed)?|push(?:es|ed|ing)? (?:for|to)"
     r"|characteri[sz](?:e|es|ed)|recommend(?:s|ed)?|downplay(?:s|ed)|voic(?:e|es|ed)|ask(?:s|ed)?"
     r"|seek(?:s|ing)?|sought|resist(?:s|ed)?|views|viewed|recogni[sz](?:e|es|ed) that"
-    r"|сказал\w*|заяв\w*|отметил\w*|подчеркну\w*|подчеркива\w*|сообщил\w*|добавил\w*|считает|требу\w*"
+    r"|сказал\w*|заяв\w*|отметил\w*|подчеркну\w*|подчеркива\w*|сообщил\w*|добавил\w*|считает|считают|требу\w*"
+    r"|высказал\w*|рассказал\w*"
     r"|настаива\w*|пояснил\w*|уверен\w*|выступа\w* против|возража\w*|предупред\w*|напомина\w*|напомнил\w*"
     r"|назвал\w*|указал\w*|констатировал\w*|признал\w*|ответил\w*|оценил\w*|убежден\w*"
     r"|осудил\w*|раскритиковал\w*|приветствовал\w*|обвинил\w*|отверг\w*|призвал\w*|пообещал\w*|заверил\w*"
@@ -569,7 +570,8 @@ def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]])
     # "..., called on Washington not to deploy": the name after such a verb is its object, never an
     # inverted subject
     inverted = not _THAT_AFTER.match(norm, v.end()) and not _OBJECT_VERB.fullmatch(verb)
-    if inverted and (not before or before.endswith((",", '"', "-", "'", "–", "—"))):
+    # "..., said Lavrov", "Как заявил Рябков, ...": the subject follows the verb
+    if inverted and (not before or before.endswith((",", '"', "-", "'", "–", "—")) or _KAK_BEFORE.search(before)):
         after = [x for x in mentions[i] if x.start >= v.end() and x.start - v.end() <= 6]
         if not after:
             # "..., заявил по итогам переговоров замглавы МИД Рябков": adverbials before the subject
@@ -617,6 +619,21 @@ def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]])
     if not cands and _IT_BEFORE.fullmatch(before):
         body = _body_before(i, mentions)  # "It demands that NATO ...": the state or body just named
         return _as_speaker(body, f'"it ... {verb}" -> nearest state or body') if body else None
+    if not cands and _CYRILLIC.search(verb):
+        # "Такое мнение высказал министр иностранных дел Сергей Лавров": Russian puts the subject
+        # after the verb when the sentence opens with what was said
+        after = [
+            x
+            for x in mentions[i]
+            if x.start >= v.end()
+            and x.start - v.end() <= INVERTED_REACH
+            and x.kind in ("person", "role", "institution", "country")
+            and not _CLAUSE_BREAK.search(norm, v.end(), x.start)
+        ]
+        # "заявил президент Украины Владимир Зеленский": the person a title names, not the title
+        after = [x for x in after if x.kind == "person"][:1] or after[:1]
+        if after:
+            return _resolve(after[0], i, mentions, f'"{verb} {norm[after[0].start : after[0].end]}"')
     if not cands:
         return None
     people = [x for x in cands if x.kind in ("person", "role", "pronoun")]
@@ -634,6 +651,7 @@ def _subject(v: re.Match[str], i: int, norm: str, mentions: list[list[Mention]])
     return found
 
 
+_KAK_BEFORE: Final = re.compile(r"(?:^|[\s,;(])как$")
 _OBJECT_VERB: Final = re.compile(
     r"t(?:ell|ells|old)|call(?:s|ed)|urg(?:e|es|ed)|ask(?:s|ed)?|accus(?:e|es|ed)|critici[sz](?:e|es|ed)"
     r"|condemn(?:s|ed)?|welcom(?:e|es|ed)|reject(?:s|ed)|offer(?:s|ed)|promis(?:e|es|ed)|inform(?:s|ed)"

@@ -68,3 +68,8 @@ def test_sentences_of_the_story_are_not_furniture(text: str) -> None:
 )
 def test_sentences_that_only_point_or_note(check, text: str, expected: bool) -> None:
     assert check(text) is expected
+
+
+def test_as_x_said_with_a_claim_after_it_is_no_pointer() -> None:
+    assert is_pointer("Как ранее заявил Песков.")
+    assert not is_pointer("Как заявил Рябков, НАТО должно прекратить расширение.")

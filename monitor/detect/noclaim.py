@@ -35,7 +35,9 @@ SOURCE_POINTER: Final = re.compile(
 # ... and other openings that only point back ("Об этом ...", "That was the message ...")
 POINTER: Final = re.compile(
     SOURCE_POINTER.pattern
-    + r"|^\W*(?:об этом|как (?:заявил|сообщил|отметил)\w*|(?:this|that) was the (?:message|view|position))"
+    + r"|^\W*(?:об этом|(?:this|that) was the (?:message|view|position))"
+    # "Как ранее заявил Песков." points back; "Как заявил Рябков, Россия не откажется ..." has its claim
+    + r"|^\W*как (?:\w+ )?(?:заявил|сообщил|отметил)\w*[^,]*$"
     # "With such a call, he turned to ...", "С таким заявлением выступил ...": where the one before was said
     + r"|^\W*with (?:such|this|these|that) (?:an? )?(?:call|appeal|statement|words|remarks|warning)s?\b"
     + r"|^\W*с (?:таким|этим|подобным) (?:заявлением|призывом|предупреждением|словами)"

@@ -664,6 +664,7 @@ def test_a_closing_speech_participle_is_the_main_subjects(text: str, name: str) 
         # the subject after the verb, and the person the title names, not the title
         ("Такое мнение высказал министр иностранных дел Сергей Лавров.", "Sergey Lavrov"),
         ("Такую позицию высказал президент Украины Владимир Зеленский.", "Volodymyr Zelensky"),
+        ("Ранее США и Германия объявили о планах разместить в ФРГ ракеты большой дальности.", "United States and Germany"),
     ],
 )
 def test_russian_attributions_with_the_subject_after_the_verb(text: str, name: str) -> None:

@@ -665,6 +665,9 @@ def test_a_closing_speech_participle_is_the_main_subjects(text: str, name: str) 
         ("Такое мнение высказал министр иностранных дел Сергей Лавров.", "Sergey Lavrov"),
         ("Такую позицию высказал президент Украины Владимир Зеленский.", "Volodymyr Zelensky"),
         ("Ранее США и Германия объявили о планах разместить в ФРГ ракеты большой дальности.", "United States and Germany"),
+        # the head of a body is a role, not the body ("глава МИД России"); "уверенность" is a noun
+        ("Глава МИД России выразил уверенность, что НАТО не будет расширяться.", "Sergey Lavrov"),
+        ("Столтенберг уверен, что двери альянса остаются открытыми.", "Jens Stoltenberg"),
     ],
 )
 def test_russian_attributions_with_the_subject_after_the_verb(text: str, name: str) -> None:

@@ -300,11 +300,17 @@ def _known_and_group_mentions(
 def _absorbed_by_role(span: tuple[int, int], mentions: list[Mention]) -> list[Mention] | None:
     """The mentions a role found at ``span`` replaces (None: the role is not a mention there). A
     role may begin with the name of its country or body ("the US president", "NATO Secretary
-    General", "the Kremlin spokesman"): that name is then part of the title, not a speaker of its
-    own. Any other overlap keeps the mention found first."""
+    General", "the Kremlin spokesman") or end inside it ("глава МИД России", the head of the
+    ministry): that name is then part of the title, not a speaker of its own. Any other overlap
+    keeps the mention found first."""
     hit = [x for x in mentions if span[0] < x.end and x.start < span[1]]
-    heads = [x for x in hit if x.known and x.kind in ("country", "institution") and x.start <= span[0]]
-    return hit if len(heads) == len(hit) and all(x.end < span[1] for x in hit) else None
+    bodies = [x for x in hit if x.known and x.kind in ("country", "institution")]
+    if len(bodies) != len(hit):
+        return None
+    # "the Kremlin spokesman": the body opens the title; "глава МИД России": the body it heads
+    if all(x.start <= span[0] and x.end < span[1] or x.start > span[0] for x in hit):
+        return hit
+    return None
 
 
 def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:

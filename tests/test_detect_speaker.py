@@ -668,6 +668,7 @@ def test_a_closing_speech_participle_is_the_main_subjects(text: str, name: str) 
         # the head of a body is a role, not the body ("глава МИД России"); "уверенность" is a noun
         ("Глава МИД России выразил уверенность, что НАТО не будет расширяться.", "Sergey Lavrov"),
         ("Столтенберг уверен, что двери альянса остаются открытыми.", "Jens Stoltenberg"),
+        ("Американская сторона отказалась обсуждать нерасширение НАТО.", "United States"),
     ],
 )
 def test_russian_attributions_with_the_subject_after_the_verb(text: str, name: str) -> None:

@@ -673,3 +673,17 @@ def test_a_closing_speech_participle_is_the_main_subjects(text: str, name: str) 
 )
 def test_russian_attributions_with_the_subject_after_the_verb(text: str, name: str) -> None:
     assert _speaker_at(text, 0) == name
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("Russia demands that NATO halt its expansion, but the alliance has rejected the demand.", "Russia"),
+        ("Moscow wants guarantees that Ukraine will never join NATO, which Washington has refused to give.", "Russia"),
+        ("NATO says its door remains open, while Russia insists on non-expansion.", "NATO"),
+        ("NATO must stop expanding, Lavrov said.", "Sergey Lavrov"),  # an attribution, not a clause
+    ],
+)
+def test_two_opposing_speakers_the_main_clause_speaks(text: str, name: str) -> None:
+    """Convention 5: a sentence reporting two opposing speakers is the main clause's (first) speaker's."""
+    assert _speaker_at(text, 0) == name

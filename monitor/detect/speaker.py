@@ -386,6 +386,9 @@ def _own_attribution(
             )
             # "..., Lavrov said on Tuesday.", not "..., all of which Putin says he does not want"
             and _SHORT_TAIL.match(norm, v.end())
+            # "Russia demands ..., but the alliance has rejected the demand.": a clause of its own,
+            # the main clause's speaker speaks (convention 5)
+            and not (outside[v.start()] and _CLAUSE_AFTER_COMMA.search(norm, max(0, v.start() - 60), v.start()))
             or outside[v.start()]
             and _long_attribution(norm, v, verbs)
         )
@@ -473,6 +476,10 @@ def _document_source(norm: str, at: int, i: int, mentions: list[list[Mention]]) 
 # quotation or a comma (plus up to four words) attributes what came before, even when the
 # translation lost the closing quotation mark.
 _ATTRIBUTION_POSITION: Final = re.compile(r"(?:[,.!?…][\"”»']?|[\"”»'])\s*[-–—]?\s*(?:[\w.'’-]+\s+){0,4}$")
+_CLAUSE_AFTER_COMMA: Final = re.compile(
+    r"[,;]\s*(?:but|and|while|whereas|although|though|which|who|when|if|because|since|но|а|и|хотя|которы\w*)"
+    r"\s+(?:[\w.'’-]+\s+){0,3}$"
+)
 # ", Russian Deputy Foreign Minister Alexander Grushko said on Thursday.": a long title before the
 # name, where the verb ends the sentence
 _LONG_ATTRIBUTION: Final = re.compile(r"[,.!?…][\"”»']?\s*[-–—]?\s*(?:[\w.'’-]+\s+){5,8}$")

@@ -614,6 +614,7 @@ def test_a_long_title_before_the_closing_attribution_wins_over_an_earlier_verb()
 
 def test_an_agency_headlines_closing_source_wins_over_its_verb() -> None:
     assert _speaker_at("Moscow expects NATO to give up further eastward expansion — Grushko", 0) == "Alexander Grushko"
+    assert _speaker_at("'No one can veto Ukraine's membership': Stoltenberg", 0) == "Jens Stoltenberg"
 
 
 @pytest.mark.parametrize(

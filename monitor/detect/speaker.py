@@ -360,8 +360,8 @@ def _own_attribution(
     tail = [x for x in mentions[i] if x.kind in ("person", "role", "institution", "country", "group")]
     dash_source = (
         bool(tail)
-        and bool(_SPACED_DASH.search(norm))
-        and bool(_DASH_BEFORE.search(norm, 0, tail[-1].start))
+        and bool(_SPACED_DASH.search(norm) or _QUOTE_COLON_BEFORE.search(norm, 0, tail[-1].start))
+        and bool(_DASH_BEFORE.search(norm, 0, tail[-1].start) or _QUOTE_COLON_BEFORE.search(norm, 0, tail[-1].start))
         and bool(_CLAUSE_END.fullmatch(norm, tail[-1].end))
     )
     if dash_source and tail[-1].kind in ("person", "role"):
@@ -691,6 +691,8 @@ def _is_title(gap: str) -> bool:
 
 _MORE_TITLE_WORDS: Final = frozenset({"spokesperson", "press", "secretary-general", "official", "representative"})
 _SUBJECT_KINDS: Final = frozenset({"person", "role", "institution", "country", "group", "pronoun"})
+# "'No one can veto Ukraine's membership': Stoltenberg": a quotation, then its source
+_QUOTE_COLON_BEFORE: Final = re.compile(r"[\"”»'’]\s*:\s+(?:[\w.'’-]+\s+){0,4}$")
 _SPACED_DASH: Final = re.compile(r"\s[-–—]\s")
 _DASH_BEFORE: Final = re.compile(
     r"\w[\"”»']?\s+[-–—]\s+(?:(?!(?:and|or|with|to|in|on|for|by|from|than|as|not|no|и|с|в|на|для|не)\s)[\w.'’-]+\s+){0,4}$"

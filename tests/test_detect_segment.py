@@ -71,3 +71,13 @@ def test_bad_input_stays_one_segment() -> None:
     assert len(segment_text(huge)) == 1
     dots = "a. " * 500_000
     assert len(segment_text(dots)) == 1  # its cost is measured in bench/bench_hostile.py
+
+
+def test_a_quoted_question_keeps_its_attribution() -> None:
+    text = "“Is it us who are putting missiles near the U.S. borders?” Putin said angrily. Then he left."
+    assert [s.text for s in segment_text(text)] == [
+        "“Is it us who are putting missiles near the U.S. borders?” Putin said angrily.",
+        "Then he left.",
+    ]
+    assert [s.text for s in segment_text('"Why not?" asked Lavrov.')] == ['"Why not?" asked Lavrov.']
+    assert [s.text for s in segment_text("What now? Putin said nothing.")] == ["What now?", "Putin said nothing."]

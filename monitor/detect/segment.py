@@ -116,6 +116,11 @@ _CLOSERS: Final = frozenset("\"'”’»)]")
 _OPENERS: Final = frozenset("\"'“‘«([")
 _DASHES: Final = frozenset("–—-")
 _MAX_WORD_BACK: Final = 40
+# the attribution of a quoted question or exclamation: "Putin said", "he asked", "said Lavrov"
+_SPEECH_AFTER: Final = r"(?:said|says|asked|asks|added|adds|told|tells|warned|stressed|noted|insisted|declared|replied|wrote|shouted|exclaimed)"
+_ATTRIBUTION_AFTER: Final = re.compile(
+    rf"(?:(?:[A-ZА-ЯЁ][\w.'’-]*\s+){{1,4}}|(?:he|she|they|we|I)\s+){_SPEECH_AFTER}(?!\w)|{_SPEECH_AFTER}\s+[A-ZА-ЯЁ]"
+)
 
 
 def segment_text(text: str) -> list[Segment]:
@@ -168,6 +173,8 @@ def _is_boundary(line: str, dot_at: int, marks: str, end: int) -> bool:
         return False  # "U.S.A", "3.5", "e.g.x": no space after the mark
     if not _starts_sentence(line, nxt):
         return False
+    if marks[-1] in "?!" and line[end - 1] in _CLOSERS and _ATTRIBUTION_AFTER.match(line, nxt):
+        return False  # '"Is it us who are putting missiles near the U.S. borders?" Putin said angrily.'
     if marks == "." and end == dot_at + 1:
         return not _is_abbreviation(line, dot_at)
     return True

@@ -73,3 +73,9 @@ def test_sentences_that_only_point_or_note(check, text: str, expected: bool) -> 
 def test_as_x_said_with_a_claim_after_it_is_no_pointer() -> None:
     assert is_pointer("Как ранее заявил Песков.")
     assert not is_pointer("Как заявил Рябков, НАТО должно прекратить расширение.")
+
+
+def test_agency_credit_lines_are_furniture() -> None:
+    assert is_furniture("Reporting by Andrew Osborn; Editing by Mark Trevelyan")
+    assert is_furniture("(Reporting by Sabine Siebold; Editing by Alex Richardson)")
+    assert not is_furniture("Writing about NATO expansion, the author argued it was a threat.")

@@ -56,6 +56,9 @@ _FURNITURE: Final = re.compile(
     # photo captions and credits, time stamps
     r"|^\W*(?i:(?:sample |file |main )?photo|фото|image|picture|credit)\s*(?::|\.|$)"
     r"|^\W*(?i:published|last updated|last modified|updated|опубликовано|обновлено)\s*:"
+    # agency credit lines: "Reporting by Andrew Osborn; Editing by Mark Trevelyan"
+    r"|^\W*(?i:(?:additional )?(?:reporting|writing|editing|compiled|translated|translation|text)\s+by)\b"
+    r"|^\W*(?i:our standards:)"
 )
 
 

@@ -688,3 +688,14 @@ def test_russian_attributions_with_the_subject_after_the_verb(text: str, name: s
 def test_two_opposing_speakers_the_main_clause_speaks(text: str, name: str) -> None:
     """Convention 5: a sentence reporting two opposing speakers is the main clause's (first) speaker's."""
     assert _speaker_at(text, 0) == name
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("The alliance also revealed that a new U.S. air defense base in Poland is now operational.", "NATO"),
+        ("The Foreign Ministry also spoke about Moscow's concern about NATO's military activity.", "Russian Foreign Ministry"),
+    ],
+)
+def test_revealing_and_speaking_about_report_speech(text: str, name: str) -> None:
+    assert _speaker_at(text, 0) == name

@@ -699,3 +699,9 @@ def test_two_opposing_speakers_the_main_clause_speaks(text: str, name: str) -> N
 )
 def test_revealing_and_speaking_about_report_speech(text: str, name: str) -> None:
     assert _speaker_at(text, 0) == name
+
+
+def test_a_headlines_person_subject_speaks() -> None:
+    assert _speaker_at("Erdogan sends Sweden's NATO membership to parliament for ratification", 0) == "Recep Tayyip Erdogan"
+    assert _speaker_at("Putin's visit to China", 0) is None  # no verb after the person
+    assert _speaker_at("Erdogan sends Sweden's NATO membership to parliament.", 0) is None  # a sentence, no headline

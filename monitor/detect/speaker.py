@@ -429,6 +429,17 @@ def _own_attribution(
     if dash_source:
         # an agency headline: "Guarantees of non-admission to NATO imperative to Russia - Ryabkov"
         return _resolve(tail[-1], i, mentions, f'"... - {norm[tail[-1].start : tail[-1].end]}" (headline source)')
+    first = next((x for x in mentions[i] if x.kind not in ("pronoun",)), None)
+    if (
+        first is not None
+        and first.kind == "person"
+        and first.known
+        and first.start <= 2
+        and not seg.text.rstrip().endswith((".", "!", "?", "…", '"', "”", "»"))
+        and _HEADLINE_VERB.match(norm, first.end)
+    ):
+        # a headline with its person as the subject: "Erdogan sends Sweden's NATO membership to parliament"
+        return _as_speaker(first, f'"{norm[first.start : first.end]} ..." (headline subject)')
     colon = _COLON_QUOTE.search(norm)
     if colon:
         cands = [
@@ -694,6 +705,7 @@ _MORE_TITLE_WORDS: Final = frozenset({"spokesperson", "press", "secretary-genera
 _SUBJECT_KINDS: Final = frozenset({"person", "role", "institution", "country", "group", "pronoun"})
 # "'No one can veto Ukraine's membership': Stoltenberg": a quotation, then its source
 _QUOTE_COLON_BEFORE: Final = re.compile(r"[\"”»'’]\s*:\s+(?:[\w.'’-]+\s+){0,4}$")
+_HEADLINE_VERB: Final = re.compile(r"\s+[a-z]+s(?!\w)(?<!\bnews)(?<!\bis)(?<!\bhas)(?<!\bwas)")
 _SPACED_DASH: Final = re.compile(r"\s[-–—]\s")
 _DASH_BEFORE: Final = re.compile(
     r"\w[\"”»']?\s+[-–—]\s+(?:(?!(?:and|or|with|to|in|on|for|by|from|than|as|not|no|и|с|в|на|для|не)\s)[\w.'’-]+\s+){0,4}$"

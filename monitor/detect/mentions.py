@@ -224,17 +224,19 @@ def _is_title_case(text: str) -> bool:
 
 def _drop_title_case_names(segments: Sequence[Segment], mentions: list[list[Mention]]) -> None:
     """A title-case headline capitalises every word, so its capitals name no one: an unknown name
-    there ("Must Stay" of "Kallas Says NATO Must Stay") counts only where the rest of the document
-    writes it too."""
-    rest: str | None = None
-    for k, seg in enumerate(segments):
-        unknown = [m for m in mentions[k] if m.kind == "person" and not m.known]
-        if not unknown or not _is_title_case(seg.text):
-            continue
-        if rest is None:
-            rest = "\n".join(s.text for s in segments)
-        others = rest.replace(seg.text, "", 1)
-        mentions[k] = [m for m in mentions[k] if m not in unknown or m.name in others]
+    there ("Must Stay" of "Kallas Says NATO Must Stay") counts only where a sentence of the
+    document that is no such headline names the same person. Linear in the document's mentions."""
+    titled = [
+        k
+        for k, seg in enumerate(segments)
+        if any(m.kind == "person" and not m.known for m in mentions[k]) and _is_title_case(seg.text)
+    ]
+    if not titled:
+        return
+    skip = set(titled)
+    named = {m.name for k, ms in enumerate(mentions) if k not in skip for m in ms if m.kind == "person"}
+    for k in titled:
+        mentions[k] = [m for m in mentions[k] if m.known or m.kind != "person" or m.name in named]
 
 
 def _add_embassies(segments: Sequence[Segment], actors: Sequence[Actor], mentions: list[list[Mention]]) -> None:
@@ -308,7 +310,7 @@ def _absorbed_by_role(span: tuple[int, int], mentions: list[Mention]) -> list[Me
     if len(bodies) != len(hit):
         return None
     # "the Kremlin spokesman": the body opens the title; "глава МИД России": the body it heads
-    if all(x.start <= span[0] and x.end < span[1] or x.start > span[0] for x in hit):
+    if all((x.start <= span[0] and x.end < span[1]) or x.start > span[0] for x in hit):
         return hit
     return None
 

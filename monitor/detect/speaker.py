@@ -358,16 +358,11 @@ def _own_attribution(
         author = _author_after(reads, i, norm, mentions)
         if author is not None:
             return author
-    tail = [x for x in mentions[i] if x.kind in ("person", "role", "institution", "country", "group")]
-    dash_source = (
-        bool(tail)
-        and bool(_SPACED_DASH.search(norm) or _QUOTE_COLON_BEFORE.search(norm, 0, tail[-1].start))
-        and bool(_DASH_BEFORE.search(norm, 0, tail[-1].start) or _QUOTE_COLON_BEFORE.search(norm, 0, tail[-1].start))
-        and bool(_CLAUSE_END.fullmatch(norm, tail[-1].end))
-    )
-    if dash_source and tail[-1].kind in ("person", "role"):
-        # an agency headline's source ends it: "Moscow expects NATO to give up expansion — Grushko"
-        found = _resolve(tail[-1], i, mentions, f'"... - {norm[tail[-1].start : tail[-1].end]}" (headline source)')
+    source = _closing_source(norm, mentions[i])
+    if source is not None and source.kind in ("person", "role"):
+        # an agency headline's source ends it, before any verb: "Moscow expects NATO to give up
+        # expansion — Grushko"; a body or state there yields to a speech verb (below)
+        found = _resolve(source, i, mentions, f'"... - {norm[source.start : source.end]}" (headline source)')
         if found is not None:
             return found
     verbs = [v for v in _VERB_RE.finditer(norm) if _is_verb(norm, v)]
@@ -426,10 +421,10 @@ def _own_attribution(
     lead = [x for x in mentions[i] if x.start < 50 and x.kind not in ("pronoun", "role")]
     if lead and _COLON_AFTER.match(norm, lead[0].end):
         return _resolve(lead[0], i, mentions, f'"{norm[lead[0].start : lead[0].end]}: ..." (heading or turn)')
-    if dash_source:
+    if source is not None and source.kind not in ("person", "role"):
         # an agency headline: "Guarantees of non-admission to NATO imperative to Russia - Ryabkov"
-        return _resolve(tail[-1], i, mentions, f'"... - {norm[tail[-1].start : tail[-1].end]}" (headline source)')
-    first = next((x for x in mentions[i] if x.kind not in ("pronoun",)), None)
+        return _resolve(source, i, mentions, f'"... - {norm[source.start : source.end]}" (headline source)')
+    first = next((x for x in mentions[i] if x.kind != "pronoun"), None)
     if (
         first is not None
         and first.kind == "person"
@@ -447,6 +442,18 @@ def _own_attribution(
         ]
         if cands:
             return _resolve(cands[-1], i, mentions, f'"{norm[cands[-1].start : cands[-1].end]}: ..."')
+    return None
+
+
+def _closing_source(norm: str, mentions: Sequence[Mention]) -> Mention | None:
+    """The source that closes an agency headline ("... - Ryabkov", "'...': Stoltenberg"), or None."""
+    tail = [x for x in mentions if x.kind in ("person", "role", "institution", "country", "group")]
+    if not tail or not _CLAUSE_END.fullmatch(norm, tail[-1].end):
+        return None
+    at = tail[-1].start
+    dash = _SPACED_DASH.search(norm) is not None and _DASH_BEFORE.search(norm, 0, at) is not None
+    if dash or (":" in norm and _QUOTE_COLON_BEFORE.search(norm, 0, at) is not None):
+        return tail[-1]
     return None
 
 
@@ -510,6 +517,8 @@ def _long_attribution(norm: str, v: re.Match[str], verbs: Sequence[re.Match[str]
         return False
     start = m.start()
     return not _NOT_A_TITLE.search(norm, start, v.start()) and not any(start < u.start() < v.start() for u in verbs)
+
+
 _PRONOUN_OPENING_QUOTE: Final = re.compile(
     r"\s*[\"“«„]\s*(?:he|she|they|we|i|you|it|он|она|они|мы|я)\s+(?:[\w’'-]+\s+){0,2}$"
 )
@@ -695,6 +704,8 @@ _PARTICIPLE: Final = re.compile(
     r",\s+(saying|adding|noting|stressing|warning|arguing|insisting|claiming|explaining|declaring|stating"
     r"|asserting|emphasi[sz]ing|underlining|recalling|calling (?:it|them|for))(?!\w)"
 )
+
+
 def _is_title(gap: str) -> bool:
     """Whether the words between a body and a name are a title ("secretary general", "'s spokesperson")."""
     words = gap.replace("'s", " ").replace("’s", " ").split()

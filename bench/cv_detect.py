@@ -1,9 +1,10 @@
 """Cross-validation of the learned detector by corpus part: train on every other part, test on one.
 
-    python bench/cv_detect.py [--corpus ../shared/eval/corpus] [--extra tests/data/eval/seeds] [--json OUT]
+    python bench/cv_detect.py [--corpus ../shared/eval/corpus] [--extra FOLDER]... [--json OUT]
 
-Each fold trains every model on the documents of the other parts (plus the ``--extra`` folders,
-e.g. the seeds' dev set) and scores the held-out part: micro and per-label F1, speaker and stance
+Each fold trains every model on the documents of the other parts (plus the ``--extra`` folders, by
+default the seeds' dev set and the written examples, ``tests/data/eval/{seeds,written}``: the shipped
+model's training data besides the corpus; they are never scored) and scores the held-out part: micro and per-label F1, speaker and stance
 accuracy (over detected statements and, stricter, over every gold statement with misses counted
 as wrong), grouping B-cubed, alerts against distinct statements. The pooled row scores every
 held-out prediction together (each document predicted by the fold that did not train on it).
@@ -28,6 +29,7 @@ from monitor.detect.training import TrainOptions, load_folders, train_model  # n
 from monitor.detect_step import shipped_resources  # noqa: E402
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
+EXTRA = ("seeds", "written")  # the shipped model's training folders besides the corpus
 
 
 def row(name: str, s, n_docs: int) -> dict[str, object]:
@@ -53,7 +55,10 @@ def row(name: str, s, n_docs: int) -> dict[str, object]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=ROOT / ".." / "shared" / "eval" / "corpus")
-    ap.add_argument("--extra", type=Path, action="append", default=None)
+    ap.add_argument(
+        "--extra", type=Path, action="append", default=None,
+        help="a labelled folder trained on in every fold, never scored (repeatable; default: tests/data/eval/seeds and tests/data/eval/written)",
+    )
     ap.add_argument("--parts", nargs="*", default=None, help="only these test parts")
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--c-demand", type=float, default=TrainOptions().c_demand)
@@ -75,7 +80,7 @@ def main() -> None:
         help="write the streamed run's predictions (one grouping pass over every document) as JSON lines",
     )
     args = ap.parse_args()
-    extra = args.extra if args.extra is not None else [ROOT / "tests" / "data" / "eval" / "seeds"]
+    extra = args.extra if args.extra is not None else [ROOT / "tests" / "data" / "eval" / name for name in EXTRA]
     res = shipped_resources()
     demands = [d.name for d in res.demands]
     corpus = load_folders([args.corpus], demands)

@@ -44,9 +44,10 @@ def test_shipped_model_loads_and_is_the_default(tmp_path: Path) -> None:
 def test_shipped_model_was_built_by_the_documented_command(shipped_doc: dict) -> None:
     meta = shipped_doc["meta"]
     assert meta["created_by"] == "monitor train"
-    assert meta["folders"] == ["corpus", "seeds"] and meta["excluded_parts"] == []
+    assert meta["folders"] == ["corpus", "seeds", "written"] and meta["excluded_parts"] == []
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "monitor train ../shared/eval/corpus tests/data/eval/seeds --out monitor/data/detector.json.gz" in readme
+    command = "monitor train ../shared/eval/corpus tests/data/eval/seeds tests/data/eval/written --out monitor/data/detector.json.gz"
+    assert command in readme
 
 
 def test_save_then_load_round_trips_and_version_is_a_content_digest(tmp_path: Path) -> None:

@@ -42,6 +42,17 @@ def test_seed_folder_loads_with_every_sentence_in_its_document() -> None:
     assert all(d.text.find(g.text) >= 0 for d in docs for g in d.gold)
 
 
+def test_written_examples_load_as_one_part_that_trains_no_repeat_pairs() -> None:
+    """The shipped model's written examples: every sentence is in its document, they form the part
+    ``written`` (so ``--exclude-part written`` leaves them out) and their cluster ids, assigned batch
+    by batch, do not train the repeat classifier."""
+    docs = load_folders([ROOT / "tests" / "data" / "eval" / "written"], DEMANDS)
+    assert len(docs) > 200 and {d.part for d in docs} == {"written"}
+    assert not any(d.train_repeats for d in docs)
+    assert all(d.text.find(g.text) >= 0 for d in docs for g in d.gold)
+    assert {d.language for d in docs} == {"en", "ru"}
+
+
 def test_malformed_line_is_refused_with_file_and_line(tmp_path: Path) -> None:
     folder = _folder(tmp_path, [_row("a", 0, "NATO met.")], {"a": "NATO met."})
     with open(folder / "gold.jsonl", "a", encoding="utf-8") as fh:
@@ -163,6 +174,31 @@ def test_repeat_classifier_is_trained_from_clusters_and_can_be_left_out() -> Non
     plain = train_model(docs, res, options=TrainOptions(repeat_model=False))
     assert plain.repeat is None and plain.repeat_scorer() is None
     assert plain.repeat_threshold == plain.group_threshold == plain.cross_article_threshold
+
+
+def test_documents_with_train_repeats_false_train_no_repeat_pairs(tmp_path: Path) -> None:
+    """A folder whose cluster ids were not assigned with the others' (docs.jsonl ``train_repeats:
+    false``) still trains the demand, speaker and stance models, but gives the repeat classifier no
+    pairs; any other value than true or false is refused with the file."""
+    from monitor.detect.training import train_model
+    from monitor.detect_step import shipped_resources
+
+    res = shipped_resources()
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS_FOLDER, folder)
+    docs = load_folders([folder], DEMANDS)
+    assert all(d.train_repeats for d in docs)
+    meta = "".join(json.dumps({"doc": d.doc, "train_repeats": False}) + "\n" for d in docs)
+    (folder / "docs.jsonl").write_text(meta, encoding="utf-8")
+    quiet = load_folders([folder], DEMANDS)
+    assert not any(d.train_repeats for d in quiet)
+    messages: list[str] = []
+    model = train_model(quiet, res, progress=messages.append)
+    assert model.repeat is None and any("too few repeated statements" in m for m in messages)
+    assert model.meta["examples"]["statements"] == train_model(docs, res).meta["examples"]["statements"]
+    (folder / "docs.jsonl").write_text(json.dumps({"doc": docs[0].doc, "train_repeats": "no"}) + "\n", encoding="utf-8")
+    with pytest.raises(TrainingError, match=r"docs.jsonl: document '.*': train_repeats 'no' is not true or false"):
+        load_folders([folder], DEMANDS)
 
 
 def test_inner_folds_keep_each_part_together() -> None:

@@ -55,6 +55,9 @@ class LabelledDoc:
     where: str  # the gold file, for messages
     published: date | None = None  # the document's date, where docs.jsonl gives it
     title: str = ""  # the document's title, where docs.jsonl gives it
+    # whether its statement clusters train the repeat classifier (docs.jsonl ``train_repeats``;
+    # false for documents whose cluster ids were not assigned with the others')
+    train_repeats: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +132,7 @@ def _load_folder(folder: Path, known: set[str]) -> list[LabelledDoc]:
                 str(gold_path),
                 _published(info, folder / "docs.jsonl"),
                 str(info.get("title") or ""),
+                _flag(info, "train_repeats", folder / "docs.jsonl"),
             )
         )
     return out
@@ -145,6 +149,14 @@ def _published(info: dict[str, Any], where: Path) -> date | None:
             str(where), f"document {info.get('doc')!r}: published {value!r} is not a date (write YYYY-MM-DD)"
         )
     return parsed.date()
+
+
+def _flag(info: dict[str, Any], key: str, where: Path) -> bool:
+    """A document row's boolean ``key`` (true when absent); anything but true or false is an error."""
+    value = info.get(key, True)
+    if not isinstance(value, bool):
+        raise TrainingError(str(where), f"document {info.get('doc')!r}: {key} {value!r} is not true or false")
+    return value
 
 
 def _load_meta(path: Path) -> dict[str, dict[str, Any]]:
@@ -328,8 +340,13 @@ def train_model(
     stance = _fit_multiclass(ex.stance_x, ex.stance_y, opts.c_stance)
     repeat = None
     if opts.repeat_model:
+        keep = [k for k, d in enumerate(docs) if d.train_repeats]
         pair_x, pair_y = _repeat_examples(
-            docs, ex.contexts, ex.aligned, demands, state_keys(resources.actors)
+            [docs[k] for k in keep],
+            [ex.contexts[k] for k in keep],
+            [ex.aligned[k] for k in keep],
+            demands,
+            state_keys(resources.actors),
         )
         if sum(pair_y) >= MIN_POSITIVES and len(set(pair_y)) == 2:
             repeat = _fit_binary(pair_x, pair_y, opts.c_repeat, opts.repeat_threshold, balanced=False)
